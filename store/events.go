@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"smartbot/app"
+)
+
+// InsertEvent stores e in the event history. Use app/event's Emitter, which
+// also enqueues the webhook deliveries and tells live listeners, rather than
+// calling this directly.
+func (tx *Tx) InsertEvent(ctx context.Context, e app.Event) error {
+	payload, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("store: insert event %s: %w", e.ID, err)
+	}
+	_, err = tx.ExecContext(ctx, `insert into events (id, type, created_at, payload) values (?, ?, ?, ?)`,
+		e.ID, string(e.Type), app.FormatTime(e.Timestamp), string(payload))
+	if err != nil {
+		return fmt.Errorf("store: insert event %s: %w", e.ID, mapError(err))
+	}
+	return nil
+}
+
+// EventRecord is a stored event with its place in the history.
+type EventRecord struct {
+	Seq int64
+	app.Event
+}
+
+// EventFilter narrows ListEvents. After is a cursor (a Seq): only later
+// events when Ascending, earlier ones otherwise.
+type EventFilter struct {
+	Type      app.EventType
+	Cursor    int64
+	Ascending bool
+	Limit     int
+}
+
+// ListEvents returns the event history matching f, newest first unless
+// f.Ascending.
+func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]EventRecord, error) {
+	var where []string
+	var args []any
+	if f.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, string(f.Type))
+	}
+	order := "desc"
+	if f.Cursor > 0 {
+		if f.Ascending {
+			where = append(where, "seq > ?")
+		} else {
+			where = append(where, "seq < ?")
+		}
+		args = append(args, f.Cursor)
+	}
+	if f.Ascending {
+		order = "asc"
+	}
+	q := `select seq, payload from events`
+	if len(where) > 0 {
+		q += " where " + strings.Join(where, " and ")
+	}
+	q += " order by seq " + order + " limit ?"
+	args = append(args, clampLimit(f.Limit))
+	rows, err := db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list events: %w", err)
+	}
+	defer rows.Close()
+	var out []EventRecord
+	for rows.Next() {
+		var r EventRecord
+		var payload string
+		if err := rows.Scan(&r.Seq, &payload); err != nil {
+			return nil, fmt.Errorf("store: list events: %w", err)
+		}
+		if r.Event, err = decodeEvent(payload); err != nil {
+			return nil, fmt.Errorf("store: list events: seq %d: %w", r.Seq, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Event returns the event with the given id.
+func (db *DB) Event(ctx context.Context, id string) (app.Event, error) {
+	var payload string
+	if err := db.R.QueryRowContext(ctx, `select payload from events where id = ?`, id).Scan(&payload); err != nil {
+		if app.ErrorCode(mapError(err)) == app.ENOTFOUND {
+			return app.Event{}, notFound("event", id)
+		}
+		return app.Event{}, fmt.Errorf("store: get event %s: %w", id, err)
+	}
+	return decodeEvent(payload)
+}
+
+func decodeEvent(payload string) (app.Event, error) {
+	var raw struct {
+		ID        string          `json:"id"`
+		Type      app.EventType   `json:"type"`
+		Timestamp string          `json:"timestamp"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(payload), &raw); err != nil {
+		return app.Event{}, err
+	}
+	ts, err := app.ParseTime(raw.Timestamp)
+	if err != nil {
+		return app.Event{}, err
+	}
+	return app.Event{ID: raw.ID, Type: raw.Type, Timestamp: ts, Data: raw.Data}, nil
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"smartbot/app"
+	"smartbot/migrations"
+)
+
+// Migration is one embedded schema file.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations in version order.
+func Migrations() ([]Migration, error) {
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, name := range names {
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("store: migration %s: name must be NNNN_what.sql", name)
+		}
+		b, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %s and %s share a version", ms[i-1].Name, ms[i].Name)
+		}
+	}
+	return ms, nil
+}
+
+// LatestVersion is the schema version this binary migrates to.
+func LatestVersion() int {
+	ms, err := Migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].Version
+}
+
+// ErrNewerSchema is returned for a database written by a newer binary.
+var ErrNewerSchema = errors.New("database schema is newer than this binary")
+
+// SchemaVersion reads the schema version of the database behind q: 0 for a
+// database no migration has touched. It only reads.
+func SchemaVersion(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `select count(*) from sqlite_schema where type = 'table' and name = 'schema_migrations'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var v int
+	if err := q.QueryRowContext(ctx, `select coalesce(max(version), 0) from schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Version is the database's current schema version.
+func (db *DB) Version(ctx context.Context) (int, error) {
+	return SchemaVersion(ctx, db.R)
+}
+
+func (db *DB) checkVersion(ctx context.Context) error {
+	v, err := SchemaVersion(ctx, db.W)
+	if err != nil {
+		return err
+	}
+	if latest := LatestVersion(); v > latest {
+		return fmt.Errorf("%w: %s is at schema version %d, this binary knows up to %d; run a newer smartbot, or restore a backup made by this version",
+			ErrNewerSchema, db.path, v, latest)
+	}
+	return nil
+}
+
+// Migrate applies the pending migrations, each in its own transaction. A
+// database that already holds data is backed up into DataDir/backups first.
+// A database written by a newer binary is refused without a single write.
+func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.checkVersion(ctx); err != nil {
+		return err
+	}
+	current, err := SchemaVersion(ctx, db.W)
+	if err != nil {
+		return err
+	}
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	var pending []Migration
+	for _, m := range ms {
+		if m.Version > current {
+			pending = append(pending, m)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	if current > 0 {
+		path := filepath.Join(db.dataDir, "backups", fmt.Sprintf("smartbot-v%d-before-migration-%s.db", current, db.now().UTC().Format("20060102T150405Z")))
+		if err := db.Snapshot(ctx, path); err != nil {
+			return fmt.Errorf("store: back up before migrating: %w", err)
+		}
+		db.log.Info("backed up the database before migrating", "path", path, "from_version", current, "to_version", pending[len(pending)-1].Version)
+	}
+	if _, err := db.W.ExecContext(ctx, `create table if not exists schema_migrations (
+		version integer primary key,
+		name text not null,
+		applied_at text not null
+	) strict`); err != nil {
+		return fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+	for _, m := range pending {
+		err := db.Write(ctx, func(tx *Tx) error {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `insert into schema_migrations (version, name, applied_at) values (?, ?, ?)`,
+				m.Version, m.Name, app.FormatTime(db.now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.Name, err)
+		}
+		db.log.Info("applied migration", "name", m.Name)
+	}
+	return nil
+}
