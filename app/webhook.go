@@ -6,16 +6,16 @@ import "time"
 // subscribes to (DESIGN.md §8). Secret is only filled when it is shown: in
 // the responses to create and rotate.
 type Webhook struct {
-	ID             string
-	URL            string
-	Description    string
-	Secret         string
-	Events         []EventType // or the single "*" for every type
-	Active         bool
-	DisabledReason string
-	FailureStreak  int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	ID             string      `json:"id"`
+	URL            string      `json:"url"`
+	Description    string      `json:"description"`
+	Secret         string      `json:"secret,omitempty"`
+	Events         []EventType `json:"events"` // or the single "*" for every type
+	Active         bool        `json:"active"`
+	DisabledReason string      `json:"disabled_reason"`
+	FailureStreak  int         `json:"failure_streak"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
 }
 
 // AllEvents subscribes a webhook to every event type.
@@ -29,4 +29,12 @@ func (w Webhook) Subscribes(t EventType) bool {
 		}
 	}
 	return false
+}
+
+// WebhookDeliveryJob is the body of a webhook_delivery job: deliver one event
+// to one endpoint. The worker reads both fresh, so a rotated secret or a
+// disabled endpoint takes effect on the next attempt.
+type WebhookDeliveryJob struct {
+	EventID   string `json:"event_id"`
+	WebhookID string `json:"webhook_id"`
 }

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -32,6 +33,8 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns is the size of the read pool; 0 means max(4, GOMAXPROCS).
 	ReadConns int
+	// Migrations replaces the embedded migrations; for tests.
+	Migrations fs.FS
 	// NoMigrate opens the database without migrating it; Open still refuses a
 	// database written by a newer binary.
 	NoMigrate bool
@@ -44,8 +47,9 @@ type DB struct {
 	W *sql.DB
 	R *sql.DB
 
-	path    string
-	dataDir string
+	path       string
+	dataDir    string
+	migrations []Migration
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -84,6 +88,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.ReadConns == 0 {
 		opts.ReadConns = max(4, runtime.GOMAXPROCS(0))
 	}
+	ms, err := Migrations(opts.Migrations)
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckDataDir(opts.DataDir); err != nil {
 		return nil, err
 	}
@@ -107,7 +115,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(0)
 
-	db := &DB{W: w, R: r, path: path, dataDir: opts.DataDir, log: opts.Log, now: opts.Now}
+	db := &DB{W: w, R: r, path: path, dataDir: opts.DataDir, migrations: ms, log: opts.Log, now: opts.Now}
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

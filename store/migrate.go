@@ -22,9 +22,13 @@ type Migration struct {
 	SQL     string
 }
 
-// Migrations returns the embedded migrations in version order.
-func Migrations() ([]Migration, error) {
-	names, err := fs.Glob(migrations.FS, "*.sql")
+// Migrations returns the migrations in fsys (nil: the embedded ones) in
+// version order.
+func Migrations(fsys fs.FS) ([]Migration, error) {
+	if fsys == nil {
+		fsys = migrations.FS
+	}
+	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +39,7 @@ func Migrations() ([]Migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("store: migration %s: name must be NNNN_what.sql", name)
 		}
-		b, err := fs.ReadFile(migrations.FS, name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
@@ -52,8 +56,15 @@ func Migrations() ([]Migration, error) {
 
 // LatestVersion is the schema version this binary migrates to.
 func LatestVersion() int {
-	ms, err := Migrations()
-	if err != nil || len(ms) == 0 {
+	ms, err := Migrations(nil)
+	if err != nil {
+		return 0
+	}
+	return latest(ms)
+}
+
+func latest(ms []Migration) int {
+	if len(ms) == 0 {
 		return 0
 	}
 	return ms[len(ms)-1].Version
@@ -92,9 +103,9 @@ func (db *DB) checkVersion(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if latest := LatestVersion(); v > latest {
+	if known := latest(db.migrations); v > known {
 		return fmt.Errorf("%w: %s is at schema version %d, this binary knows up to %d; run a newer smartbot, or restore a backup made by this version",
-			ErrNewerSchema, db.path, v, latest)
+			ErrNewerSchema, db.path, v, known)
 	}
 	return nil
 }
@@ -110,12 +121,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := Migrations()
-	if err != nil {
-		return err
-	}
 	var pending []Migration
-	for _, m := range ms {
+	for _, m := range db.migrations {
 		if m.Version > current {
 			pending = append(pending, m)
 		}
