@@ -1,0 +1,77 @@
+// Command smartbot runs the Smartbot shop assistant and its maintenance
+// tasks: serve, migrate, backup, restore, version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Smartbot: a WhatsApp shop assistant in one binary and one SQLite file.
+
+Usage:
+  smartbot serve   [--data-dir DIR] [--addr HOST:PORT]   run the server
+  smartbot migrate [--data-dir DIR]                      apply pending schema migrations
+  smartbot backup  [--data-dir DIR] [-o FILE] [--db-only] back up the shop (safe while serving)
+  smartbot restore [--data-dir DIR] FILE                 restore a backup (server stopped)
+  smartbot version                                      print the version
+
+Every flag can also be set with an environment variable: --data-dir is
+SMARTBOT_DATA_DIR, --addr is SMARTBOT_ADDR, and so on (SMARTBOT_ + the flag
+in capitals, dashes as underscores). Flags win over the environment.
+Run 'smartbot COMMAND -h' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "smartbot:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// errUsage marks an error whose message the flag package already printed.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	return 1
+}
+
+// run dispatches to the command named by args[0].
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, stdout, stderr)
+	case "backup":
+		return backup(ctx, rest, stdout, stderr)
+	case "restore":
+		return restore(ctx, rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "smartbot", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "smartbot: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
