@@ -50,8 +50,8 @@ type DB struct {
 	path       string
 	dataDir    string
 	migrations []Migration
-	log     *slog.Logger
-	now     func() time.Time
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 // dsn builds the connection string: busy_timeout first (the driver applies
