@@ -2,10 +2,10 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,8 +36,9 @@ type Config struct {
 	// Concurrency is how many jobs of the queue run at once (default 2).
 	Concurrency int
 	// Prefetch is how many claimed jobs may wait in memory for a free worker
-	// (default 4×Concurrency). Claiming ahead lets one transaction claim many
-	// jobs; a crash returns them to the queue after Timeout.
+	// (default 16×Concurrency). Claiming ahead lets one transaction claim
+	// many jobs; a crash returns them to the queue after Timeout. A job whose
+	// claim lapses while it waits is claimed again, never run twice.
 	Prefetch int
 	// MaxAttempts is how many times a job runs before it is a dead letter (default 8).
 	MaxAttempts int
@@ -53,7 +54,7 @@ func (c Config) withDefaults() Config {
 		c.Concurrency = 2
 	}
 	if c.Prefetch <= 0 {
-		c.Prefetch = 4 * c.Concurrency
+		c.Prefetch = 16 * c.Concurrency
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 8
@@ -78,19 +79,27 @@ type RunnerOptions struct {
 	// process enqueued (default 1s). Jobs enqueued by this process wake the
 	// runner at once, and a busy runner never waits on the poll.
 	PollInterval time.Duration
+	// BatchWindow is the least time between two rounds of claiming and
+	// settling (default 500µs): under load, jobs and results gather for
+	// that long and share one transaction. It bounds the added latency.
+	BatchWindow time.Duration
 }
 
 // Runner works the queues that have a handler: it claims jobs, runs them on
 // each queue's workers, and settles the outcomes, claims and settlements
 // sharing one write transaction per round.
 type Runner struct {
-	queues *Queues
-	db     *store.DB
-	log    *slog.Logger
-	poll   time.Duration
-	states map[Name]*queueState
+	queues      *Queues
+	db          *store.DB
+	log         *slog.Logger
+	poll        time.Duration
+	batchWindow time.Duration
+	states      map[Name]*queueState
 
 	results chan result
+	// outstanding holds the ids of the jobs claimed and not yet settled;
+	// only the coordinator touches it.
+	outstanding map[string]struct{}
 	// stopping is closed by Shutdown: claim nothing more. workersDone
 	// closes when every worker has returned; abandon when Shutdown's
 	// deadline passes first.
@@ -139,14 +148,19 @@ func NewRunner(opts RunnerOptions) *Runner {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
 	}
+	if opts.BatchWindow <= 0 {
+		opts.BatchWindow = 500 * time.Microsecond
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{
 		queues:      opts.Queues,
 		db:          opts.Queues.db,
 		log:         opts.Log,
 		poll:        opts.PollInterval,
+		batchWindow: opts.BatchWindow,
 		states:      make(map[Name]*queueState),
 		results:     make(chan result, 1024),
+		outstanding: make(map[string]struct{}),
 		stopping:    make(chan struct{}),
 		workersDone: make(chan struct{}),
 		abandon:     make(chan struct{}),
@@ -176,6 +190,10 @@ func (r *Runner) Handle(name Name, h Handler) {
 func (r *Runner) Start() {
 	if r.started.Swap(true) {
 		return
+	}
+	if err := r.db.Prepare(context.Background(), claimSQL, nextDueSQL, deleteDoneSQL); err != nil {
+		// Unprepared, the same queries still run, only slower.
+		r.log.Warn("queue: prepare statements", "error", err)
 	}
 	for _, s := range r.states {
 		if s.handler == nil {
@@ -262,12 +280,20 @@ func (r *Runner) run(s *queueState, job Job) (err error) {
 	return s.handler(r.jobCtx, job)
 }
 
-// extender pushes job's timeout forward every Timeout/2 until stopped, so a
-// long job is not claimed a second time while it runs.
-func (r *Runner) extender(s *queueState, job Job) *time.Timer {
+// extension pushes a running job's timeout forward every Timeout/2 until
+// stopped, so a long job is not claimed a second time while it runs.
+type extension struct {
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+}
+
+func (r *Runner) extender(s *queueState, job Job) *extension {
 	every := s.cfg.Timeout / 2
-	var t *time.Timer
-	t = time.AfterFunc(every, func() {
+	e := &extension{}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.t = time.AfterFunc(every, func() {
 		until := app.FormatTime(r.db.Now().Add(s.cfg.Timeout))
 		err := r.db.Write(r.jobCtx, func(tx *store.Tx) error {
 			_, err := tx.ExecContext(r.jobCtx, `update goqite set timeout = ? where id = ?`, until, job.ID)
@@ -276,9 +302,21 @@ func (r *Runner) extender(s *queueState, job Job) *time.Timer {
 		if err != nil {
 			r.log.Warn("extend job timeout", "queue", s.name, "id", job.ID, "error", err)
 		}
-		t.Reset(every)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if !e.stopped {
+			e.t.Reset(every)
+		}
 	})
-	return t
+	return e
+}
+
+// Stop ends the extension; a push under way finishes, none follows.
+func (e *extension) Stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopped = true
+	e.t.Stop()
 }
 
 // coordinate is the one goroutine that touches the database for the runner:
@@ -292,18 +330,22 @@ func (r *Runner) coordinate() {
 	defer timer.Stop()
 	stopping := false
 	stopCh := r.stopping
+	var lastClaim time.Time
 	for {
 		pending = r.drain(pending)
 		if r.queues.takeWake() {
 			r.markPending()
 		}
-		if carry, err := r.round(pending, stopping); err != nil {
+		if carry, claimed, err := r.round(pending, stopping); err != nil {
 			r.log.Error("queue round", "error", err)
 			// Keep the results to settle next round; back off a little so a
 			// broken database does not spin the loop.
 			time.Sleep(50 * time.Millisecond)
 		} else {
 			pending = append(pending[:0], carry...)
+			if claimed > 0 {
+				lastClaim = time.Now()
+			}
 		}
 		if stopping {
 			select {
@@ -323,6 +365,13 @@ func (r *Runner) coordinate() {
 			pending = append(pending, res)
 		case <-r.queues.wake:
 			r.markPending()
+			// Under load, jobs are committed one after another; claiming
+			// each on its own would spend a transaction per job. Leaving at
+			// least BatchWindow between claims lets them gather, so one
+			// transaction claims several. An idle runner claims at once.
+			if gap := r.batchWindow - time.Since(lastClaim); gap > 0 {
+				time.Sleep(gap)
+			}
 		case <-timer.C:
 			r.markDue()
 		case <-stopCh:
@@ -391,9 +440,16 @@ func (r *Runner) markPending() {
 // markDue marks every queue ready when the timer fires: a job became due,
 // or the poll interval passed and another process may have enqueued.
 func (r *Runner) markDue() {
+	now := r.db.Now()
 	for _, s := range r.states {
-		if s.handler != nil {
-			s.ready = true
+		if s.handler == nil {
+			continue
+		}
+		s.ready = true
+		// A queue without room is not claimed from, so its due time would
+		// not be refreshed; forget it rather than wake for it again.
+		if !s.nextAt.IsZero() && !s.nextAt.After(now) {
+			s.nextAt = time.Time{}
 		}
 	}
 }
@@ -413,8 +469,9 @@ func (r *Runner) wait() time.Duration {
 
 // round settles pending and claims for the ready queues in one transaction,
 // then hands the claimed jobs to the workers. It returns the results to
-// settle in the next round: claimed jobs that must not run again.
-func (r *Runner) round(pending []result, stopping bool) ([]result, error) {
+// settle in the next round (claimed jobs that must not run again) and how
+// many jobs it claimed.
+func (r *Runner) round(pending []result, stopping bool) ([]result, int, error) {
 	type want struct {
 		s *queueState
 		n int
@@ -438,7 +495,7 @@ func (r *Runner) round(pending []result, stopping bool) ([]result, error) {
 		}
 	}
 	if len(pending) == 0 && len(wants) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	ctx := context.Background()
 	claimed := make([][]Job, len(wants))
@@ -462,10 +519,12 @@ func (r *Runner) round(pending []result, stopping bool) ([]result, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var carry []result
+	total := 0
 	for _, p := range pending {
+		delete(r.outstanding, p.job.ID)
 		p.q.outstanding--
 		p.q.claimed.Add(-1)
 		switch {
@@ -482,7 +541,14 @@ func (r *Runner) round(pending []result, stopping bool) ([]result, error) {
 			s.ready = false
 			s.nextAt = nextAt[i]
 		}
+		total += len(claimed[i])
 		for _, job := range claimed[i] {
+			if _, dup := r.outstanding[job.ID]; dup {
+				// Its claim lapsed while it waited in memory and this
+				// claim renewed it; it is already on its way to a worker.
+				continue
+			}
+			r.outstanding[job.ID] = struct{}{}
 			s.outstanding++
 			s.claimed.Add(1)
 			if job.Attempt > s.cfg.MaxAttempts {
@@ -494,14 +560,13 @@ func (r *Runner) round(pending []result, stopping bool) ([]result, error) {
 			s.jobs <- job
 		}
 	}
-	return carry, nil
+	return carry, total, nil
 }
 
-// claim takes up to n visible jobs of s's queue, highest priority and oldest
-// first, making them invisible for the queue's timeout.
-func (r *Runner) claim(ctx context.Context, tx *store.Tx, s *queueState, n int) ([]Job, error) {
-	now := r.db.Now()
-	rows, err := tx.QueryContext(ctx, `
+// The runner's own queries on goqite's table, prepared once at Start.
+const (
+	// claimSQL takes up to n visible jobs in goqite's receive order.
+	claimSQL = `
 		update goqite set timeout = ?, received = received + 1
 		where id in (
 			select id from goqite
@@ -509,8 +574,21 @@ func (r *Runner) claim(ctx context.Context, tx *store.Tx, s *queueState, n int) 
 			order by priority desc, created
 			limit ?
 		)
-		returning id, body, received, created`,
-		app.FormatTime(now.Add(s.cfg.Timeout)), string(s.name), app.FormatTime(now), n)
+		returning id, body, received, created`
+	nextDueSQL = `select min(timeout) from goqite where queue = ?`
+	// deleteDoneSQL acknowledges any number of jobs: the ids travel as a JSON array.
+	deleteDoneSQL = `delete from goqite where id in (select value from json_each(?))`
+)
+
+// claim takes up to n visible jobs of s's queue, highest priority and oldest
+// first, making them invisible for the queue's timeout.
+func (r *Runner) claim(ctx context.Context, tx *store.Tx, s *queueState, n int) ([]Job, error) {
+	now := r.db.Now()
+	stmt, err := tx.Prepared(ctx, claimSQL)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, app.FormatTime(now.Add(s.cfg.Timeout)), string(s.name), app.FormatTime(now), n)
 	if err != nil {
 		return nil, fmt.Errorf("queue: claim %s: %w", s.name, err)
 	}
@@ -535,7 +613,11 @@ func (r *Runner) claim(ctx context.Context, tx *store.Tx, s *queueState, n int) 
 // becomes visible; zero when the queue is empty.
 func (r *Runner) nextDue(ctx context.Context, tx *store.Tx, s *queueState) (time.Time, error) {
 	var next *string
-	if err := tx.QueryRowContext(ctx, `select min(timeout) from goqite where queue = ?`, string(s.name)).Scan(&next); err != nil {
+	stmt, err := tx.Prepared(ctx, nextDueSQL)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := stmt.QueryRowContext(ctx, string(s.name)).Scan(&next); err != nil {
 		return time.Time{}, fmt.Errorf("queue: next due in %s: %w", s.name, err)
 	}
 	if next == nil {
@@ -549,7 +631,7 @@ func (r *Runner) nextDue(ctx context.Context, tx *store.Tx, s *queueState) (time
 // put back the ones never started.
 func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result) error {
 	now := r.db.Now()
-	var done []any
+	var done []string
 	for _, p := range pending {
 		switch {
 		case p.release:
@@ -575,14 +657,17 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result) err
 			}
 		}
 	}
-	// Delete the done jobs in chunks, well under SQLite's variable limit.
-	for len(done) > 0 {
-		n := min(len(done), 500)
-		q := `delete from goqite where id in (?` + strings.Repeat(",?", n-1) + `)`
-		if _, err := tx.ExecContext(ctx, q, done[:n]...); err != nil {
-			return fmt.Errorf("queue: delete done jobs: %w", err)
-		}
-		done = done[n:]
+	if len(done) == 0 {
+		return nil
+	}
+	// One statement for any number of ids: they travel as a JSON array.
+	ids, _ := json.Marshal(done)
+	stmt, err := tx.Prepared(ctx, deleteDoneSQL)
+	if err != nil {
+		return err
+	}
+	if _, err := stmt.ExecContext(ctx, string(ids)); err != nil {
+		return fmt.Errorf("queue: delete done jobs: %w", err)
 	}
 	return nil
 }

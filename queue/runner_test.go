@@ -458,3 +458,43 @@ func TestAJobInFlightWhenTheProcessDiesRunsAgainAfterRestart(t *testing.T) {
 		t.Fatal("the job of the killed process never ran again")
 	}
 }
+
+func TestAJobWaitingInMemoryPastItsTimeoutRunsOnce(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	var mu sync.Mutex
+	runs := map[string]int{}
+	// One worker, a long first job: the second waits in memory well past
+	// its claim's timeout, and the runner's polls claim it again.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond, Config: map[queue.Name]queue.Config{
+		queue.OrderProcessing: {Concurrency: 1, Prefetch: 4, Timeout: 100 * time.Millisecond},
+	}})
+	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
+		mu.Lock()
+		runs[string(job.Body)]++
+		mu.Unlock()
+		if string(job.Body) == "first" {
+			time.Sleep(500 * time.Millisecond)
+		}
+		return nil
+	})
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		for _, b := range []string{"first", "second"} {
+			if err := qs.Send(context.Background(), tx, queue.OrderProcessing, []byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, r)
+	waitFor(t, "both jobs", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if runs["first"] != 1 || runs["second"] != 1 {
+		t.Fatalf("runs = %v, want each job once", runs)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the driver "sqlite"
@@ -52,6 +53,9 @@ type DB struct {
 	migrations []Migration
 	log        *slog.Logger
 	now        func() time.Time
+
+	stmtsMu sync.Mutex
+	stmts   map[string]*sql.Stmt
 }
 
 // dsn builds the connection string: busy_timeout first (the driver applies
@@ -135,6 +139,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 // Close closes both pools. The write pool closes last so the final
 // checkpoint folds the WAL back into the database file.
 func (db *DB) Close() error {
+	db.stmtsMu.Lock()
+	for _, stmt := range db.stmts {
+		stmt.Close()
+	}
+	db.stmts = nil
+	db.stmtsMu.Unlock()
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

@@ -20,6 +20,46 @@ func (tx *Tx) OnCommit(f func()) {
 	tx.onCommit = append(tx.onCommit, f)
 }
 
+// Prepared returns query as a statement bound to tx: the one Prepare cached
+// when there is one, otherwise one prepared for this transaction alone.
+// SQLite parses a statement, and compiles the triggers it fires, on every
+// plain Exec; hot paths Prepare their queries once and use this.
+func (tx *Tx) Prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	tx.db.stmtsMu.Lock()
+	stmt, ok := tx.db.stmts[query]
+	tx.db.stmtsMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, stmt), nil
+	}
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare: %w", err)
+	}
+	return stmt, nil
+}
+
+// Prepare parses queries once on the write connection and caches them for
+// Tx.Prepared. Call it outside any transaction: the write pool's one
+// connection is busy inside one.
+func (db *DB) Prepare(ctx context.Context, queries ...string) error {
+	db.stmtsMu.Lock()
+	defer db.stmtsMu.Unlock()
+	for _, q := range queries {
+		if _, ok := db.stmts[q]; ok {
+			continue
+		}
+		stmt, err := db.W.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		if db.stmts == nil {
+			db.stmts = make(map[string]*sql.Stmt)
+		}
+		db.stmts[q] = stmt
+	}
+	return nil
+}
+
 // DB is the database the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
 
