@@ -19,6 +19,7 @@ Usage:
   smartbot migrate [--data-dir DIR]                      apply pending schema migrations
   smartbot backup  [--data-dir DIR] [-o FILE] [--db-only] back up the shop (safe while serving)
   smartbot restore [--data-dir DIR] FILE                 restore a backup (server stopped)
+  smartbot healthcheck [--addr HOST:PORT]                exit 0 if the server is ready
   smartbot version                                      print the version
 
 Every flag can also be set with an environment variable: --data-dir is
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backup(ctx, rest, stdout, stderr)
 	case "restore":
 		return restore(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "smartbot", version())
 		return nil
