@@ -24,13 +24,14 @@ import (
 	"time"
 
 	"smartbot/store"
+	"smartbot/store/storetest"
 )
 
 func TestBackupTakenDuringWritesRestoresEveryRowCommittedBeforeIt(t *testing.T) {
 	for _, dbOnly := range []bool{false, true} {
 		t.Run(fmt.Sprintf("db only %v", dbOnly), func(t *testing.T) {
 			ctx := context.Background()
-			db := openStore(t, t.TempDir())
+			db := storetest.Open(t, t.TempDir())
 
 			// The writer commits settings k000000, k000001, … until told to
 			// stop; committed counts the ones whose Write has returned.
@@ -95,7 +96,7 @@ func TestBackupTakenDuringWritesRestoresEveryRowCommittedBeforeIt(t *testing.T) 
 				t.Errorf("manifest %+v for db only %v", res.Manifest, dbOnly)
 			}
 
-			restored := openStore(t, target)
+			restored := storetest.Open(t, target)
 			assertIntegrityOK(t, restored)
 			for i := range int(before) {
 				var v int
@@ -207,9 +208,9 @@ func TestFullBackupRoundTripsMediaByteForByte(t *testing.T) {
 		if res.MediaFiles != len(media) {
 			t.Errorf("%d media files restored, want %d", res.MediaFiles, len(media))
 		}
-		want := dirDigest(t, filepath.Join(src, "media"))
+		want := storetest.DirDigest(t, filepath.Join(src, "media"))
 		delete(want, "link")
-		if got := dirDigest(t, filepath.Join(target, "media")); !maps.Equal(got, want) {
+		if got := storetest.DirDigest(t, filepath.Join(target, "media")); !maps.Equal(got, want) {
 			t.Errorf("restored media\n%v\nwant\n%v", got, want)
 		}
 	})
@@ -218,7 +219,7 @@ func TestFullBackupRoundTripsMediaByteForByte(t *testing.T) {
 func TestFullBackupFollowsAMediaDirThatIsASymlink(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()
-	db := openStore(t, src)
+	db := storetest.Open(t, src)
 	elsewhere := t.TempDir()
 	writeFiles(t, elsewhere, map[string][]byte{"ab/photo.jpg": []byte("photo")})
 	if err := os.Symlink(elsewhere, filepath.Join(src, "media")); err != nil {
@@ -237,7 +238,7 @@ func TestFullBackupFollowsAMediaDirThatIsASymlink(t *testing.T) {
 func TestDBOnlyBackupIsAPlainSQLiteFileThatRestores(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()
-	db := openStore(t, src)
+	db := storetest.Open(t, src)
 	setSetting(t, db, "greeting", "hello")
 	writeFiles(t, filepath.Join(src, "media"), map[string][]byte{"a.jpg": []byte("a")})
 	var buf bytes.Buffer
@@ -249,7 +250,7 @@ func TestDBOnlyBackupIsAPlainSQLiteFileThatRestores(t *testing.T) {
 	}
 
 	target := seedDataDir(t)
-	mediaBefore := dirDigest(t, filepath.Join(target, "media"))
+	mediaBefore := storetest.DirDigest(t, filepath.Join(target, "media"))
 	res, err := store.Restore(ctx, writeTemp(t, buf.Bytes()), target, store.RestoreOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -257,10 +258,10 @@ func TestDBOnlyBackupIsAPlainSQLiteFileThatRestores(t *testing.T) {
 	if res.MediaFiles != 0 || res.Manifest != nil {
 		t.Errorf("result %+v, want no media and no manifest", res)
 	}
-	if got := dirDigest(t, filepath.Join(target, "media")); !maps.Equal(got, mediaBefore) {
+	if got := storetest.DirDigest(t, filepath.Join(target, "media")); !maps.Equal(got, mediaBefore) {
 		t.Errorf("a db-only restore changed the media: %v, was %v", got, mediaBefore)
 	}
-	restored := openStore(t, target)
+	restored := storetest.Open(t, target)
 	var v string
 	if err := restored.Setting(ctx, "greeting", &v); err != nil || v != "hello" {
 		t.Errorf("greeting = %q, %v; want hello", v, err)
@@ -270,7 +271,7 @@ func TestDBOnlyBackupIsAPlainSQLiteFileThatRestores(t *testing.T) {
 func TestRestoreOfABadBackupChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()
-	db := openStore(t, src)
+	db := storetest.Open(t, src)
 	setSetting(t, db, "greeting", "hello")
 	writeFiles(t, filepath.Join(src, "media"), map[string][]byte{"big.bin": randomBytes(256<<10, 4)})
 	var full bytes.Buffer
@@ -403,14 +404,14 @@ func TestRestoreOfABadBackupChangesNothing(t *testing.T) {
 				opts.MaxSize = 100 << 10
 			}
 			target := seedDataDir(t)
-			before := dirDigest(t, target)
+			before := storetest.DirDigest(t, target)
 
 			_, err := store.Restore(ctx, archive, target, opts)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
 			}
 			t.Log(err)
-			if after := dirDigest(t, target); !maps.Equal(after, before) {
+			if after := storetest.DirDigest(t, target); !maps.Equal(after, before) {
 				t.Errorf("data dir changed:\nbefore %v\nafter  %v", before, after)
 			}
 			if _, err := os.Stat(filepath.Join(filepath.Dir(target), "evil")); err == nil {
@@ -423,7 +424,7 @@ func TestRestoreOfABadBackupChangesNothing(t *testing.T) {
 func TestRestoreRefusesWhileTheDataDirIsLocked(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()
-	db := openStore(t, src)
+	db := storetest.Open(t, src)
 	setSetting(t, db, "greeting", "from the backup")
 	writeFiles(t, filepath.Join(src, "media"), map[string][]byte{"new.jpg": []byte("new")})
 	var buf bytes.Buffer
@@ -433,7 +434,7 @@ func TestRestoreRefusesWhileTheDataDirIsLocked(t *testing.T) {
 	archive := writeTemp(t, buf.Bytes())
 
 	target := seedDataDir(t)
-	before := dirDigest(t, target)
+	before := storetest.DirDigest(t, target)
 	unlock, err := store.LockDataDir(target)
 	if err != nil {
 		t.Fatal(err)
@@ -445,7 +446,7 @@ func TestRestoreRefusesWhileTheDataDirIsLocked(t *testing.T) {
 	if !strings.Contains(err.Error(), "server seems to be running") || !strings.Contains(err.Error(), "stop it first") {
 		t.Errorf("error %q does not say a server is running and must be stopped", err)
 	}
-	if after := dirDigest(t, target); !maps.Equal(after, before) {
+	if after := storetest.DirDigest(t, target); !maps.Equal(after, before) {
 		t.Fatalf("refused restore changed the data dir:\nbefore %v\nafter  %v", before, after)
 	}
 	if err := unlock(); err != nil {
@@ -460,10 +461,10 @@ func TestRestoreRefusesWhileTheDataDirIsLocked(t *testing.T) {
 	if want := filepath.Join(target, "previous-20250607T080910Z"); res.PreviousDir != want {
 		t.Errorf("previous dir %q, want %q", res.PreviousDir, want)
 	}
-	if got := dirDigest(t, res.PreviousDir); !maps.Equal(got, before) {
+	if got := storetest.DirDigest(t, res.PreviousDir); !maps.Equal(got, before) {
 		t.Errorf("previous dir holds\n%v\nwant the old data\n%v", got, before)
 	}
-	restored := openStore(t, target)
+	restored := storetest.Open(t, target)
 	var v string
 	if err := restored.Setting(ctx, "greeting", &v); err != nil || v != "from the backup" {
 		t.Errorf("greeting = %q, %v; want the backup's", v, err)
@@ -478,16 +479,16 @@ func TestRestoreRefusesWhileTheDataDirIsLocked(t *testing.T) {
 
 func TestACancelledBackupOrRestoreLeavesNothingBehind(t *testing.T) {
 	src := t.TempDir()
-	db := openStore(t, src)
+	db := storetest.Open(t, src)
 	setSetting(t, db, "greeting", "hello")
 	var buf bytes.Buffer
 	if err := db.Backup(context.Background(), &buf, store.BackupOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	archive := writeTemp(t, buf.Bytes())
-	srcBefore := dirDigest(t, src)
+	srcBefore := storetest.DirDigest(t, src)
 	target := seedDataDir(t)
-	targetBefore := dirDigest(t, target)
+	targetBefore := storetest.DirDigest(t, target)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -497,10 +498,10 @@ func TestACancelledBackupOrRestoreLeavesNothingBehind(t *testing.T) {
 	if _, err := store.Restore(ctx, archive, target, store.RestoreOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("restore: %v, want context.Canceled", err)
 	}
-	if after := dirDigest(t, src); !maps.Equal(after, srcBefore) {
+	if after := storetest.DirDigest(t, src); !maps.Equal(after, srcBefore) {
 		t.Errorf("backup left\n%v\nwas\n%v", after, srcBefore)
 	}
-	if after := dirDigest(t, target); !maps.Equal(after, targetBefore) {
+	if after := storetest.DirDigest(t, target); !maps.Equal(after, targetBefore) {
 		t.Errorf("restore left\n%v\nwas\n%v", after, targetBefore)
 	}
 }
@@ -527,16 +528,6 @@ func TestLockDataDirAllowsOneHolderAtATime(t *testing.T) {
 	again()
 }
 
-// openStore opens (creating and migrating) the store in dir until the test ends.
-func openStore(t *testing.T, dir string) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), store.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // seedDataDir makes a data dir with a closed database and some media, the
 // state a restore finds after the server was stopped.
@@ -714,40 +705,3 @@ func randomBytes(n int, seed uint64) []byte {
 	return b
 }
 
-// dirDigest maps every path under dir to what it is: a file's SHA-256, "dir",
-// or a symlink's target. The lock file is left out: locking creates it.
-func dirDigest(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	digest := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil || rel == "." || rel == store.LockFileName {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			digest[rel] = "dir"
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			digest[rel] = "link to " + target
-		default:
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(b)
-			digest[rel] = hex.EncodeToString(sum[:])
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return digest
-}

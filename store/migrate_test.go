@@ -2,11 +2,10 @@ package store_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -112,24 +111,6 @@ func TestMigratingTwiceIsANoOp(t *testing.T) {
 	}
 }
 
-func digestDir(t *testing.T, dir string) string {
-	t.Helper()
-	var names []string
-	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			names = append(names, p)
-		}
-		return nil
-	})
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		b, _ := os.ReadFile(n)
-		h.Write([]byte(n))
-		h.Write(b)
-	}
-	return string(h.Sum(nil))
-}
 
 func TestADatabaseFromANewerBinaryIsRefusedUntouched(t *testing.T) {
 	dir := t.TempDir()
@@ -138,7 +119,7 @@ func TestADatabaseFromANewerBinaryIsRefusedUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	before := digestDir(t, dir)
+	before := storetest.DirDigest(t, dir)
 
 	for _, noMigrate := range []bool{false, true} {
 		_, err := store.Open(context.Background(), store.Options{DataDir: dir, NoMigrate: noMigrate})
@@ -149,7 +130,7 @@ func TestADatabaseFromANewerBinaryIsRefusedUntouched(t *testing.T) {
 			t.Errorf("error does not tell what to do: %v", err)
 		}
 	}
-	if after := digestDir(t, dir); after != before {
+	if after := storetest.DirDigest(t, dir); !maps.Equal(after, before) {
 		t.Fatal("the refused database's files changed")
 	}
 }

@@ -4,23 +4,23 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"smartbot/store"
+	"smartbot/store/storetest"
 )
 
 // runCLI runs the command line in process and returns its exit code and output.
@@ -37,25 +37,6 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-// digest hashes every file under dir, names and contents.
-func digest(t *testing.T, dir string) string {
-	t.Helper()
-	var names []string
-	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			names = append(names, p)
-		}
-		return nil
-	})
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		b, _ := os.ReadFile(n)
-		fmt.Fprintf(h, "%s %d\n", n, len(b))
-		h.Write(b)
-	}
-	return fmt.Sprintf("%x", h.Sum(nil))
-}
 
 // migrated makes a data dir with a migrated database.
 func migrated(t *testing.T) string {
@@ -102,7 +83,7 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 			for k, v := range c.env {
 				t.Setenv(k, v)
 			}
-			before := digest(t, filepath.Dir(file))
+			before := storetest.DirDigest(t, filepath.Dir(file))
 			code, _, stderr := runCLI(t, c.args...)
 			if code != c.code {
 				t.Errorf("exit code %d, want %d; stderr: %s", code, c.code, stderr)
@@ -110,7 +91,7 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 			if !strings.Contains(stderr, c.message) {
 				t.Errorf("stderr does not say %q:\n%s", c.message, stderr)
 			}
-			if digest(t, filepath.Dir(file)) != before {
+			if !maps.Equal(storetest.DirDigest(t, filepath.Dir(file)), before) {
 				t.Error("the file given as data dir changed")
 			}
 		})
@@ -129,12 +110,12 @@ func TestRestoringACorruptBackupLeavesTheShopAsItWas(t *testing.T) {
 	truncated := filepath.Join(t.TempDir(), "truncated.tar.gz")
 	os.WriteFile(truncated, b[:len(b)/2], 0o600)
 
-	before := digest(t, dir)
+	before := storetest.DirDigest(t, dir)
 	code, _, stderr := runCLI(t, "restore", "--data-dir", dir, truncated)
 	if code != 1 || stderr == "" {
 		t.Fatalf("restore of a truncated backup: exit %d, stderr %q", code, stderr)
 	}
-	if digest(t, dir) != before {
+	if !maps.Equal(storetest.DirDigest(t, dir), before) {
 		t.Fatal("a failed restore changed the data directory")
 	}
 }

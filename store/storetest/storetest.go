@@ -3,6 +3,11 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"smartbot/store"
@@ -33,4 +38,42 @@ func Count(t testing.TB, db *store.DB, query string, args ...any) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// DirDigest maps every path under dir to what it is: a file's SHA-256, "dir",
+// or a symlink's target. The lock file is left out: locking creates it.
+func DirDigest(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	digest := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil || rel == "." || rel == store.LockFileName {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			digest[rel] = "dir"
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			digest[rel] = "link to " + target
+		default:
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(b)
+			digest[rel] = hex.EncodeToString(sum[:])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return digest
 }
