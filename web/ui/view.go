@@ -1,0 +1,186 @@
+// Package ui holds the admin panel's templ components. Components take the
+// view data below, never domain types: handlers in web fill these from the
+// store and render them.
+package ui
+
+// Layout is what every signed-in page shares.
+type Layout struct {
+	Title string
+	// Nav is the active section: "dashboard", "users", "keys", "audit", "queues".
+	Nav  string
+	User CurrentUser
+	// Flash is a one-line notice at the top ("User added."), or "".
+	Flash string
+	// Error is a one-line error at the top, or "".
+	Error string
+}
+
+// CurrentUser is who is signed in.
+type CurrentUser struct {
+	Email string
+	Name  string
+	Role  string // owner, operator, viewer
+}
+
+// CanOperate reports whether the user may change operational state (retry
+// jobs and the like): operators and owners.
+func (u CurrentUser) CanOperate() bool { return u.Role == "owner" || u.Role == "operator" }
+
+// CanAdmin reports whether the user may manage users and API keys: owners.
+func (u CurrentUser) CanAdmin() bool { return u.Role == "owner" }
+
+// LoginPage is the sign-in form. Posts email, password to /login.
+type LoginPage struct {
+	Email string
+	Error string
+	// Next is where to go after signing in (a local path), sent back as a hidden field.
+	Next string
+}
+
+// SetupPage creates the first owner. Posts token, email, name, password,
+// password_confirm to /setup.
+type SetupPage struct {
+	Token string
+	Email string
+	Name  string
+	Error string
+}
+
+// Counter is one figure on the dashboard.
+type Counter struct {
+	ID    string // stable element id suffix, e.g. "events-today"
+	Label string
+	Value string
+}
+
+// QueueRow is one queue's figures.
+type QueueRow struct {
+	Name      string
+	Depth     int64
+	Scheduled int64
+	InFlight  int64
+	Dead      int64
+	Processed int64
+	Failed    int64
+}
+
+// EventRow is one event in the live feed.
+type EventRow struct {
+	ID      string
+	Type    string
+	Time    string // display form, UTC
+	Summary string // one line, e.g. "SB-000123 · pending → confirmed"
+}
+
+// DashboardPage: counters, queue depths, live event feed. The page opens
+// GET /dashboard/stream (Datastar SSE), which patches #counters, #queues and
+// #events when they change.
+type DashboardPage struct {
+	Layout   Layout
+	Counters []Counter
+	Queues   []QueueRow
+	Events   []EventRow
+}
+
+// UserRow is one user in the users list.
+type UserRow struct {
+	ID          string
+	Email       string
+	Name        string
+	Role        string
+	CreatedAt   string
+	LastLoginAt string // "" when never
+	IsSelf      bool
+}
+
+// UsersPage lists users; owners get forms to add one (POST /users: email,
+// name, role, password), change a role (POST /users/{id}/role: role), and
+// remove one (POST /users/{id}/delete). Everyone gets "sign out everywhere"
+// (POST /account/sessions/revoke).
+type UsersPage struct {
+	Layout Layout
+	Users  []UserRow
+}
+
+// KeyRow is one API key.
+type KeyRow struct {
+	ID         string
+	Name       string
+	Prefix     string // the visible start of the key, e.g. "sb_live_ab12"
+	Role       string
+	Owner      string // email of the user who made it, or "CLI"
+	CreatedAt  string
+	ExpiresAt  string // "" when it never expires
+	LastUsedAt string // "" when never used
+	Status     string // "active", "expired", "revoked"
+}
+
+// KeysPage lists API keys; owners get a form to make one (POST /keys: name,
+// role, expires_in_days, empty for never) and revoke buttons (POST
+// /keys/{id}/revoke). NewKey is the whole key, shown once right after
+// creation with a note that it will not be shown again.
+type KeysPage struct {
+	Layout Layout
+	Keys   []KeyRow
+	NewKey string
+}
+
+// AuditFilter is the audit page's filter form (GET /audit with these as
+// query parameters: entity, entity_id, actor, action, since, until).
+type AuditFilter struct {
+	Entity   string
+	EntityID string
+	Actor    string
+	Action   string
+	Since    string // YYYY-MM-DD
+	Until    string // YYYY-MM-DD
+}
+
+// DiffLine is one changed field of an audited change.
+type DiffLine struct {
+	Field  string
+	Before string // "" when absent
+	After  string // "" when absent
+}
+
+// AuditRow is one audit log entry.
+type AuditRow struct {
+	ID        string
+	Time      string
+	Actor     string // "user alice@shop.test", "API key shop-sync", "system"
+	Action    string
+	Entity    string
+	EntityID  string
+	RequestID string
+	Diff      []DiffLine
+}
+
+// AuditPage: filter form, rows newest first, and a "Older" link to
+// NextURL when there are more.
+type AuditPage struct {
+	Layout  Layout
+	Filter  AuditFilter
+	Actions []string // known actions for the filter's datalist
+	Rows    []AuditRow
+	NextURL string
+}
+
+// DeadRow is one dead letter.
+type DeadRow struct {
+	ID       string
+	Queue    string
+	Attempts int
+	Error    string
+	FailedAt string
+	Body     string // shortened for display
+}
+
+// QueuesPage: a table of queues and the dead letters with Retry (POST
+// /queues/dead/{id}/retry) and Discard (POST /queues/dead/{id}/discard)
+// buttons for operators and owners. The page opens GET /queues/stream
+// (Datastar SSE), which patches #queues and #dead-letters when they change.
+type QueuesPage struct {
+	Layout Layout
+	Queues []QueueRow
+	Dead   []DeadRow
+}
