@@ -69,11 +69,13 @@ type AuditFilter struct {
 	EntityID   string
 	ActorType  string
 	ActorID    string
-	Action     string
-	Since      string // inclusive, app.TimeFormat
-	Until      string // exclusive, app.TimeFormat
-	Before     int64
-	Limit      int
+	// Actor matches the actor's id or name: an email, a key's name, "system".
+	Actor  string
+	Action string
+	Since  string // inclusive, app.TimeFormat
+	Until  string // exclusive, app.TimeFormat
+	Before int64
+	Limit  int
 }
 
 // ListAudit returns audit rows matching f, newest first.
@@ -95,6 +97,12 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, erro
 	}
 	if f.ActorID != "" {
 		add("actor_id = ?", f.ActorID)
+	}
+	if f.Actor != "" {
+		where = append(where, "(actor_id = ? or actor_name = ? or actor_name like ? escape '\\' or (actor_type = ? and actor_id = ''))")
+		// A key's actor name is "name (maker's email)": match the name alone too.
+		like := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Actor) + " (%"
+		args = append(args, f.Actor, f.Actor, like, f.Actor)
 	}
 	if f.Action != "" {
 		add("action = ?", f.Action)

@@ -528,7 +528,6 @@ func TestLockDataDirAllowsOneHolderAtATime(t *testing.T) {
 	again()
 }
 
-
 // seedDataDir makes a data dir with a closed database and some media, the
 // state a restore finds after the server was stopped.
 func seedDataDir(t *testing.T) string {
@@ -704,4 +703,3 @@ func randomBytes(n int, seed uint64) []byte {
 	}
 	return b
 }
-

@@ -111,7 +111,6 @@ func TestMigratingTwiceIsANoOp(t *testing.T) {
 	}
 }
 
-
 func TestADatabaseFromANewerBinaryIsRefusedUntouched(t *testing.T) {
 	dir := t.TempDir()
 	db := storetest.Open(t, dir)

@@ -1,38 +1,59 @@
-// Package web is Smartbot's HTTP face: the JSON API, the admin panel and
-// the health endpoints, all routed in one place.
+// Package web is Smartbot's HTTP face: the JSON API under /api, the admin
+// panel, the health endpoints and the metrics, with every route and the
+// role it needs declared in one table (routes.go).
 package web
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
+	"smartbot/app/event"
+	"smartbot/queue"
 	"smartbot/store"
 )
 
-// Runner is what the server needs to know of the job runner.
-type Runner interface {
-	Started() bool
-}
-
-// Options configure New.
+// Options configure New. DB is required; the rest default to nothing.
 type Options struct {
-	DB     *store.DB
-	Runner Runner
-	// Log receives request errors; nil discards.
+	DB      *store.DB
+	Queues  *queue.Queues
+	Runner  *queue.Runner
+	Broker  *event.Broker
+	Emitter *event.Emitter
+	// Log receives request logs and errors; nil discards.
 	Log     *slog.Logger
 	Version string
+	// SecureCookies marks the session cookie Secure with the __Host- prefix
+	// and sends HSTS: set it when Smartbot is reached over HTTPS.
+	SecureCookies bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server serves Smartbot's HTTP routes.
 type Server struct {
-	db      *store.DB
-	runner  Runner
-	log     *slog.Logger
-	version string
-	mux     *http.ServeMux
+	db            *store.DB
+	queues        *queue.Queues
+	runner        *queue.Runner
+	broker        *event.Broker
+	log           *slog.Logger
+	version       string
+	secureCookies bool
+	now           func() time.Time
+	metrics       *metrics
+	routes        []route
+	handler       http.Handler
+
+	accountLimiter *limiter
+	addressLimiter *limiter
+
+	touchMu sync.Mutex
+	touched map[string]time.Time
+
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns a server with every route registered.
@@ -40,30 +61,46 @@ func New(opts Options) *Server {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{db: opts.DB, runner: opts.Runner, log: opts.Log, version: opts.Version, mux: http.NewServeMux()}
-	s.routes()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	var counter EventCounter
+	if opts.Emitter != nil {
+		counter = opts.Emitter
+	}
+	s := &Server{
+		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker,
+		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
+		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
+		accountLimiter: newLimiter(10, time.Minute),
+		addressLimiter: newLimiter(30, time.Minute),
+		touched:        make(map[string]time.Time),
+		closing:        make(chan struct{}),
+	}
+	mux := http.NewServeMux()
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
+	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.apiFallback(w, r, mux) }))
+	s.handler = s.observe(s.secure(mux))
 	return s
-}
-
-// routes is the one place every route is registered.
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
 }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // healthz answers while the process is up.
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.version})
+	return nil
 }
 
 // readyz answers 200 when the database answers and is migrated and the
 // runner has started; 503 otherwise, naming the check that failed.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{"database": "ok", "migrations": "ok", "runner": "ok"}
@@ -87,11 +124,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, map[string]any{"ready": ready, "checks": checks})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	return nil
 }

@@ -18,7 +18,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // envFlags are the flags that the environment can set too.
-var envFlags = map[string]bool{"data-dir": true, "addr": true, "log-level": true, "shutdown-timeout": true}
+var envFlags = map[string]bool{"data-dir": true, "addr": true, "log-level": true, "shutdown-timeout": true, "secure-cookies": true}
 
 // parse reads the environment into fs's settings flags (SMARTBOT_ + the flag
 // name in capitals, dashes as underscores), then the command line over them,

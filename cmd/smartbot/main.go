@@ -19,6 +19,9 @@ Usage:
   smartbot migrate [--data-dir DIR]                      apply pending schema migrations
   smartbot backup  [--data-dir DIR] [-o FILE] [--db-only] back up the shop (safe while serving)
   smartbot restore [--data-dir DIR] FILE                 restore a backup (server stopped)
+  smartbot user create --email E --role R [--name N]  add a user (password on stdin, or generated)
+  smartbot user reset-password --email E              set a new password (stdin, or generated)
+  smartbot apikey create --name N --role R [--expires 90d]  make an API key, printed alone on the last line
   smartbot healthcheck [--addr HOST:PORT]                exit 0 if the server is ready
   smartbot version                                      print the version
 
@@ -66,6 +69,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backup(ctx, rest, stdout, stderr)
 	case "restore":
 		return restore(ctx, rest, stdout, stderr)
+	case "user":
+		return user(ctx, rest, stdin, stdout, stderr)
+	case "apikey":
+		return apikey(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":

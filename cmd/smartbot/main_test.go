@@ -37,7 +37,6 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-
 // migrated makes a data dir with a migrated database.
 func migrated(t *testing.T) string {
 	t.Helper()

@@ -145,8 +145,8 @@ func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}

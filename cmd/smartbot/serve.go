@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"smartbot/app/auth"
 	"smartbot/app/event"
 	"smartbot/queue"
 	"smartbot/store"
@@ -23,6 +24,7 @@ type serveConfig struct {
 	addr            string
 	logLevel        slog.Level
 	shutdownTimeout time.Duration
+	secureCookies   bool
 }
 
 func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
@@ -31,6 +33,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	logLevel := fs.String("log-level", "info", "least important log level written: debug, info, warn or error")
 	shutdown := fs.String("shutdown-timeout", "30s", "how long shutdown waits for requests and running jobs")
+	secure := fs.Bool("secure-cookies", false, "mark the session cookie Secure (and __Host-) and send HSTS: set when users reach Smartbot over HTTPS")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return serveConfig{}, err
@@ -38,7 +41,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	if len(rest) > 0 {
 		return serveConfig{}, fmt.Errorf("serve takes no arguments, got %q", rest)
 	}
-	c := serveConfig{dataDir: *dataDir, addr: *addr}
+	c := serveConfig{dataDir: *dataDir, addr: *addr, secureCookies: *secure}
 	if *dataDir == "" {
 		return c, errors.New("--data-dir (SMARTBOT_DATA_DIR) is empty: give the directory for the database and media")
 	}
@@ -85,7 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	queues := queue.New(db)
 	broker := event.NewBroker()
-	_ = event.NewEmitter(queues, broker, db.Now)
+	emitter := event.NewEmitter(queues, broker, db.Now)
 	runner := queue.NewRunner(queue.RunnerOptions{Queues: queues, Log: log})
 	runner.Start()
 
@@ -94,17 +97,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		shutdownRunner(runner, cfg.shutdownTimeout, log)
 		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
 	}
+	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
+		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
-		Handler:           web.New(web.Options{DB: db, Runner: runner, Log: log, Version: version()}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(handler.CloseStreams)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "version", version())
-	fmt.Fprintf(stdout, "Smartbot %s is serving http://%s (data in %s). Stop it with Ctrl-C.\n", version(), ln.Addr(), cfg.dataDir)
+	base := "http://" + displayAddr(ln.Addr().String())
+	fmt.Fprintf(stdout, "Smartbot %s is serving %s (data in %s). Stop it with Ctrl-C.\n", version(), base, cfg.dataDir)
+	if err := firstRun(ctx, db, base, stdout); err != nil {
+		log.Error("first-run setup link", "error", err)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -120,6 +130,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	shutdownRunner(runner, cfg.shutdownTimeout, log)
 	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// firstRun prints a one-time setup link when no user exists yet: it creates
+// the owner account, once, within 24 hours.
+func firstRun(ctx context.Context, db *store.DB, base string, stdout io.Writer) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	token := auth.NewToken(auth.SetupTokenPrefix)
+	expires := time.Now().Add(24 * time.Hour)
+	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.CreateSetupToken(ctx, auth.HashToken(token), expires) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nFirst run: open this link within 24 hours to create the shop owner's account (it works once):\n\n  %s/setup?token=%s\n\nOr create one from the command line: smartbot user create --email you@example.com --role owner\n", base, token)
 	return nil
 }
 

@@ -1,0 +1,225 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"smartbot/app"
+	"smartbot/app/auth"
+	"smartbot/store"
+)
+
+// Session lifetimes: a shop owner on a phone should not sign in every day,
+// but a lost phone's session must end. Idle: 3 days; absolute: 30 days.
+const (
+	sessionIdle     = 72 * time.Hour
+	sessionAbsolute = 30 * 24 * time.Hour
+	// Activity is written at most this often per session and per key, so
+	// reads stay reads.
+	touchEvery = time.Minute
+)
+
+// principal is who a request acts as.
+type principal struct {
+	actor   app.Actor
+	role    app.Role
+	user    *app.User   // the signed-in user, or the key's maker
+	session app.Session // set for session requests
+	key     *app.APIKey // set for API key requests
+}
+
+type principalKey struct{}
+
+func principalFrom(ctx context.Context) *principal {
+	p, _ := ctx.Value(principalKey{}).(*principal)
+	return p
+}
+
+// cookieName is __Host- prefixed when cookies are Secure, which the prefix
+// requires.
+func (s *Server) cookieName() string {
+	if s.secureCookies {
+		return "__Host-smartbot_session"
+	}
+	return "smartbot_session"
+}
+
+// authenticate finds the request's principal: a Bearer API key, else the
+// session cookie. No credentials is (nil, nil); bad, expired or revoked
+// ones are EUNAUTHORIZED.
+func (s *Server) authenticate(r *http.Request) (*principal, error) {
+	now := s.now()
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || !strings.HasPrefix(token, auth.APIKeyPrefix) || len(token) > 100 {
+			return nil, app.Errorf(app.EUNAUTHORIZED, "the Authorization header must be 'Bearer sb_…' with an API key")
+		}
+		k, ownerEmail, err := s.db.APIKeyByHash(r.Context(), auth.HashToken(token))
+		if err != nil {
+			if app.ErrorCode(err) == app.EUNAUTHORIZED {
+				return nil, app.Errorf(app.EUNAUTHORIZED, "unknown API key")
+			}
+			return nil, err
+		}
+		switch k.Status(now) {
+		case "revoked":
+			return nil, app.Errorf(app.EUNAUTHORIZED, "this API key was revoked")
+		case "expired":
+			return nil, app.Errorf(app.EUNAUTHORIZED, "this API key has expired")
+		}
+		s.touchKey(r.Context(), k, now)
+		name := k.Name
+		if ownerEmail != "" {
+			name += " (" + ownerEmail + ")"
+		}
+		return &principal{actor: app.Actor{Type: app.ActorAPIKey, ID: k.ID, Name: name, Role: string(k.Role)}, role: k.Role, key: &k}, nil
+	}
+	c, err := r.Cookie(s.cookieName())
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	if !strings.HasPrefix(c.Value, auth.SessionPrefix) || len(c.Value) > 100 {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "your session is not valid; sign in again")
+	}
+	sess, u, err := s.db.SessionUser(r.Context(), auth.HashToken(c.Value))
+	if err != nil {
+		if app.ErrorCode(err) == app.EUNAUTHORIZED {
+			return nil, app.Errorf(app.EUNAUTHORIZED, "your session has ended; sign in again")
+		}
+		return nil, err
+	}
+	if !sess.Valid(now) {
+		return nil, app.Errorf(app.EUNAUTHORIZED, "your session has expired; sign in again")
+	}
+	if now.Sub(sess.LastSeenAt) > touchEvery {
+		sess.LastSeenAt, sess.IdleExpiresAt = now, now.Add(sessionIdle)
+		if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.TouchSession(r.Context(), sess) }); err != nil {
+			s.logWarn(r, "touch session", err)
+		}
+	}
+	return &principal{actor: app.Actor{Type: app.ActorUser, ID: u.ID, Name: u.Email, Role: string(u.Role)}, role: u.Role, user: &u, session: sess}, nil
+}
+
+// touchKey records a key's use, at most once a minute per key.
+func (s *Server) touchKey(ctx context.Context, k app.APIKey, now time.Time) {
+	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < touchEvery {
+		return
+	}
+	s.touchMu.Lock()
+	last, seen := s.touched[k.ID]
+	if seen && now.Sub(last) < touchEvery {
+		s.touchMu.Unlock()
+		return
+	}
+	s.touched[k.ID] = now
+	s.touchMu.Unlock()
+	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, k.ID, now) }); err != nil {
+		s.log.Warn("touch API key", "id", k.ID, "error", err)
+	}
+}
+
+// startSession signs u in: a new session row and its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u app.User) error {
+	token := auth.NewToken(auth.SessionPrefix)
+	now := s.now().UTC().Truncate(time.Millisecond)
+	sess := app.Session{ID: auth.HashToken(token), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+		IdleExpiresAt: now.Add(sessionIdle), ExpiresAt: now.Add(sessionAbsolute)}
+	ctx := app.WithActor(r.Context(), app.Actor{Type: app.ActorUser, ID: u.ID, Name: u.Email, Role: string(u.Role)})
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateSession(ctx, sess, remoteIP(r), r.UserAgent()); err != nil {
+			return err
+		}
+		return tx.RecordLogin(ctx, u.ID)
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.secureCookies,
+		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
+	return nil
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.secureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// limiter counts failures per key in a sliding window; past the limit, a
+// key is refused until its oldest failure leaves the window.
+type limiter struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	fails  map[string][]time.Time
+}
+
+func newLimiter(limit int, window time.Duration) *limiter {
+	return &limiter{limit: limit, window: window, fails: make(map[string][]time.Time)}
+}
+
+// blocked reports whether key has used its failures within the window.
+func (l *limiter) blocked(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(key, now)) >= l.limit
+}
+
+// fail records one failure of key.
+func (l *limiter) fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[key] = append(l.recent(key, now), now)
+}
+
+// reset forgets key's failures (after a success).
+func (l *limiter) reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.fails, key)
+}
+
+func (l *limiter) recent(key string, now time.Time) []time.Time {
+	ts := l.fails[key]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= l.window {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	}
+	return ts
+}
+
+// errSlowDown is the answer once a limiter blocks.
+var errSlowDown = app.Errorf(app.ETOOMANY, "too many failed sign-ins; wait a minute and try again")
+
+// login checks an email and password, slowed by the limiters: ten failures
+// a minute per account, thirty per address. A blocked attempt is refused
+// before the password hash is checked.
+func (s *Server) login(ctx context.Context, email, password, ip string) (app.User, error) {
+	now := s.now()
+	email = app.NormalizeEmail(email)
+	if s.accountLimiter.blocked(email, now) || s.addressLimiter.blocked(ip, now) {
+		s.metrics.loginsRefused.Inc()
+		return app.User{}, errSlowDown
+	}
+	s.metrics.passwordChecks.Inc()
+	u, err := s.db.UserByEmail(ctx, email)
+	if err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+		return u, err
+	}
+	if err != nil {
+		auth.CheckNothing(password)
+	}
+	if err != nil || !auth.CheckPassword(password, u.PasswordHash) {
+		s.accountLimiter.fail(email, now)
+		s.addressLimiter.fail(ip, now)
+		return app.User{}, app.Errorf(app.EUNAUTHORIZED, "wrong email or password")
+	}
+	s.accountLimiter.reset(email)
+	return u, nil
+}

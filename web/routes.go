@@ -1,0 +1,181 @@
+package web
+
+import (
+	"net/http"
+
+	"smartbot/app"
+)
+
+// route is one entry of the route table: a ServeMux pattern, the least role
+// it needs ("" for public), and its handler.
+type route struct {
+	pattern string
+	need    app.Role
+	// panel routes answer people: no credentials redirects to the sign-in
+	// page instead of a 401 problem.
+	panel bool
+	// idempotent POSTs honour the Idempotency-Key header.
+	idempotent bool
+	handler    func(http.ResponseWriter, *http.Request) error
+}
+
+const public app.Role = ""
+
+// routeTable is every route Smartbot serves and who may use it. A route
+// missing here does not exist; the role matrix test walks this table.
+func (s *Server) routeTable() []route {
+	viewer, operator, owner := app.RoleViewer, app.RoleOperator, app.RoleOwner
+	api := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: pattern, need: need, handler: h}
+	}
+	create := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: pattern, need: need, idempotent: true, handler: h}
+	}
+	panel := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: pattern, need: need, panel: true, handler: h}
+	}
+	return []route{
+		// Health and metrics.
+		api("GET /healthz", public, s.healthz),
+		api("GET /readyz", public, s.readyz),
+		api("GET /metrics", viewer, s.metricsHandler),
+		api("GET /api/openapi.json", public, s.openAPI),
+
+		// Accounts.
+		api("GET /api/me", viewer, s.apiMe),
+		api("POST /api/me/password", viewer, s.apiChangePassword),
+		api("DELETE /api/me/sessions", viewer, s.apiSignOutEverywhere),
+		api("GET /api/users", viewer, s.apiUsers),
+		create("POST /api/users", owner, s.apiCreateUser),
+		api("GET /api/users/{id}", viewer, s.apiUser),
+		api("PATCH /api/users/{id}", owner, s.apiUpdateUser),
+		api("DELETE /api/users/{id}", owner, s.apiDeleteUser),
+		api("POST /api/users/{id}/password", owner, s.apiResetPassword),
+		api("GET /api/api-keys", owner, s.apiKeys),
+		create("POST /api/api-keys", owner, s.apiCreateKey),
+		api("DELETE /api/api-keys/{id}", owner, s.apiRevokeKey),
+
+		// History.
+		api("GET /api/audit", viewer, s.apiAudit),
+		api("GET /api/events", viewer, s.apiEvents),
+
+		// Queues.
+		api("GET /api/queues", viewer, s.apiQueues),
+		api("GET /api/queues/{queue}/dead-letters", viewer, s.apiDeadLetters),
+		api("POST /api/dead-letters/{id}/retry", operator, s.apiRetryDead),
+		api("DELETE /api/dead-letters/{id}", operator, s.apiDiscardDead),
+
+		// Panel.
+		panel("GET /static/", public, s.static),
+		panel("GET /login", public, s.pageLogin),
+		panel("POST /login", public, s.postLogin),
+		panel("POST /logout", public, s.postLogout),
+		panel("GET /setup", public, s.pageSetup),
+		panel("POST /setup", public, s.postSetup),
+		panel("GET /{$}", viewer, s.pageDashboard),
+		panel("GET /dashboard/stream", viewer, s.streamDashboard),
+		panel("GET /users", viewer, s.pageUsers),
+		panel("POST /users", owner, s.postUser),
+		panel("POST /users/{id}/role", owner, s.postUserRole),
+		panel("POST /users/{id}/delete", owner, s.postUserDelete),
+		panel("POST /account/sessions/revoke", viewer, s.postSignOutEverywhere),
+		panel("GET /keys", owner, s.pageKeys),
+		panel("POST /keys", owner, s.postKey),
+		panel("POST /keys/{id}/revoke", owner, s.postKeyRevoke),
+		panel("GET /audit", viewer, s.pageAudit),
+		panel("GET /queues", viewer, s.pageQueues),
+		panel("GET /queues/stream", viewer, s.streamQueues),
+		panel("POST /queues/dead/{id}/retry", operator, s.postDeadRetry),
+		panel("POST /queues/dead/{id}/discard", operator, s.postDeadDiscard),
+	}
+}
+
+// guard authenticates the request, enforces the route's role, puts the
+// actor in the context for the audit log, and renders the handler's error.
+// It is the one place access is decided.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r.Context())
+		ri.route = rt.pattern
+		p, err := s.authenticate(r)
+		if err == nil && rt.need != public {
+			switch {
+			case p == nil:
+				err = app.Errorf(app.EUNAUTHORIZED, "sign in, or send an API key as 'Authorization: Bearer sb_…'")
+			case !p.role.Allows(rt.need):
+				err = app.Errorf(app.EFORBIDDEN, "this needs the %s role; you are %s", rt.need, p.role)
+			}
+		}
+		if err != nil && (rt.need != public || app.ErrorCode(err) != app.EUNAUTHORIZED) {
+			s.refuse(w, r, rt, err)
+			return
+		}
+		ctx := r.Context()
+		if p != nil {
+			ri.actor = p.actor
+			ctx = app.WithActor(ctx, p.actor)
+			ctx = withPrincipal(ctx, p)
+		}
+		r = r.WithContext(ctx)
+		if rt.idempotent && r.Header.Get("Idempotency-Key") != "" {
+			s.idempotent(w, r, rt.handler)
+			return
+		}
+		if err := rt.handler(w, r); err != nil {
+			s.fail(w, r, rt, err)
+		}
+	})
+}
+
+// refuse answers a request that may not proceed: a problem document for
+// the API, the sign-in page for people without a session.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	if rt.panel && app.ErrorCode(err) == app.EUNAUTHORIZED && !isDatastar(r) {
+		s.clearCookie(w)
+		next := ""
+		if r.Method == http.MethodGet {
+			next = r.URL.RequestURI()
+		}
+		http.Redirect(w, r, loginURL(next), http.StatusSeeOther)
+		return
+	}
+	s.fail(w, r, rt, err)
+}
+
+// fail renders a handler's error: a problem document, or for panel pages a
+// plain page with the message.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	if rt.panel && !isDatastar(r) {
+		s.panelError(w, r, err)
+		return
+	}
+	s.writeError(w, r, err)
+}
+
+// apiFallback answers /api paths no route matched: 405 with Allow when the
+// path exists under another method, 404 otherwise.
+func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		for _, m := range allow {
+			w.Header().Add("Allow", m)
+		}
+		s.writeError(w, r, &app.Error{Code: errMethod, Message: r.Method + " is not allowed here"})
+		return
+	}
+	s.writeError(w, r, app.Errorf(app.ENOTFOUND, "no such API endpoint: %s %s", r.Method, r.URL.Path))
+}
+
+func isDatastar(r *http.Request) bool { return r.Header.Get("Datastar-Request") == "true" }
+
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
+	s.metrics.handler().ServeHTTP(w, r)
+	return nil
+}

@@ -1,0 +1,189 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/starfederation/datastar-go/datastar"
+
+	"smartbot/app"
+	"smartbot/web/ui"
+)
+
+// Live pages open one long GET each; it sends Datastar patches of the
+// page's fragments whenever they change. State changes go through POSTs;
+// the open stream shows their result.
+
+// refreshEvery is how often a stream re-reads figures that have no event of
+// their own (queue depths, counters); it patches only what changed.
+const refreshEvery = 2 * time.Second
+
+// streamMaxAge ends a stream after this long; the browser's Datastar client
+// opens a new one. It bounds what a forgotten tab holds.
+const streamMaxAge = time.Hour
+
+// stream is one open SSE connection with what it last sent per fragment.
+type stream struct {
+	sse  *datastar.ServerSentEventGenerator
+	sent map[string]string
+}
+
+// openStream prepares r's response for SSE: no write deadline, no proxy
+// buffering. It must come after reading anything from the request.
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request) *stream {
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{})
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.Header().Set("Cache-Control", "no-store")
+	return &stream{sse: datastar.NewSSE(w, r), sent: make(map[string]string)}
+}
+
+// patch sends fragment id when its HTML differs from what was sent last.
+func (st *stream) patch(ctx context.Context, id string, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(ctx, &buf); err != nil {
+		return err
+	}
+	html := buf.String()
+	if st.sent[id] == html {
+		return nil
+	}
+	st.sent[id] = html
+	return st.sse.PatchElements(html)
+}
+
+// live runs a stream until the client leaves, the server shuts down or the
+// stream's age runs out: refresh on every tick, onEvent on every committed
+// event.
+func (s *Server) live(w http.ResponseWriter, r *http.Request, refresh func(ctx context.Context, st *stream) error, onEvent func(ctx context.Context, st *stream, e app.Event) error) error {
+	var sub interface {
+		Close()
+	}
+	var events <-chan app.Event
+	if s.broker != nil && onEvent != nil {
+		sb := s.broker.Subscribe(64)
+		sub, events = sb, sb.C
+		defer sub.Close()
+	}
+	st := s.openStream(w, r)
+	ctx := r.Context()
+	if err := refresh(ctx, st); err != nil {
+		return err
+	}
+	tick := time.NewTicker(refreshEvery)
+	defer tick.Stop()
+	maxAge := time.NewTimer(streamMaxAge)
+	defer maxAge.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.closing:
+			return nil
+		case <-maxAge.C:
+			return nil
+		case <-tick.C:
+			if err := refresh(ctx, st); err != nil {
+				return nil // the client is gone or the database is; either way the stream ends
+			}
+		case e, ok := <-events:
+			if !ok {
+				return nil
+			}
+			if err := onEvent(ctx, st, e); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.dashboard(r.Context())
+	if err != nil {
+		return err
+	}
+	feed := p.Events
+	return s.live(w, r,
+		func(ctx context.Context, st *stream) error {
+			counters, err := s.counters(ctx)
+			if err != nil {
+				return err
+			}
+			queues, err := s.queueRows(ctx)
+			if err != nil {
+				return err
+			}
+			if err := st.patch(ctx, "counters", ui.Counters(counters)); err != nil {
+				return err
+			}
+			if err := st.patch(ctx, "queues", ui.QueuesTable(queues)); err != nil {
+				return err
+			}
+			return st.patch(ctx, "events", ui.EventFeed(feed))
+		},
+		func(ctx context.Context, st *stream, e app.Event) error {
+			feed = append([]ui.EventRow{eventRow(e)}, feed...)
+			if len(feed) > feedSize {
+				feed = feed[:feedSize]
+			}
+			return st.patch(ctx, "events", ui.EventFeed(feed))
+		})
+}
+
+func (s *Server) streamQueues(w http.ResponseWriter, r *http.Request) error {
+	canOperate := layout(r, "", "").User.CanOperate()
+	return s.live(w, r, func(ctx context.Context, st *stream) error {
+		return s.patchQueues(ctx, st, canOperate)
+	}, nil)
+}
+
+func (s *Server) patchQueues(ctx context.Context, st *stream, canOperate bool) error {
+	queues, err := s.queueRows(ctx)
+	if err != nil {
+		return err
+	}
+	dead, err := s.deadRows(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.patch(ctx, "queues", ui.QueuesTable(queues)); err != nil {
+		return err
+	}
+	return st.patch(ctx, "dead-letters", ui.DeadLetters(dead, canOperate))
+}
+
+// postDeadRetry and postDeadDiscard answer Datastar's POST with patches of
+// the queues page, so the clicker sees the result at once; other open
+// pages see it on their next refresh.
+func (s *Server) postDeadRetry(w http.ResponseWriter, r *http.Request) error {
+	return s.deadAction(w, r, s.queues.Retry)
+}
+
+func (s *Server) postDeadDiscard(w http.ResponseWriter, r *http.Request) error {
+	return s.deadAction(w, r, s.queues.Discard)
+}
+
+func (s *Server) deadAction(w http.ResponseWriter, r *http.Request, act func(context.Context, string) error) error {
+	id, err := deadID(r)
+	if err != nil {
+		return err
+	}
+	if err := act(r.Context(), id); err != nil {
+		return err
+	}
+	if !isDatastar(r) {
+		http.Redirect(w, r, "/queues", http.StatusSeeOther)
+		return nil
+	}
+	st := s.openStream(w, r)
+	return s.patchQueues(r.Context(), st, true)
+}
+
+// CloseStreams ends every open live stream; call it when the HTTP server
+// shuts down (http.Server.RegisterOnShutdown), or shutdown waits for them.
+func (s *Server) CloseStreams() {
+	s.closeOnce.Do(func() { close(s.closing) })
+}
