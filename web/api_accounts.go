@@ -32,16 +32,21 @@ type meResponse struct {
 	Type string      `json:"type"` // "user" or "api_key"
 	Role app.Role    `json:"role"`
 	User *app.User   `json:"user,omitempty"`
-	Key  *app.APIKey `json:"api_key,omitempty"`
+	Key  *apiKeyView `json:"api_key,omitempty"`
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	writeJSON(w, http.StatusOK, meResponse{Type: p.actor.Type, Role: p.role, User: p.user, Key: p.key})
+	me := meResponse{Type: p.actor.Type, Role: p.role, User: p.user}
+	if p.key != nil {
+		me.Key = &apiKeyView{APIKey: *p.key, OwnerEmail: p.keyOwner, Status: p.key.Status(s.now())}
+	}
+	writeJSON(w, http.StatusOK, me)
 	return nil
 }
 
-// signedInUser is the user behind a session; API keys have none to act as.
+// signedInUser is the user behind a session. Routes that call it are
+// declared sessionOnly, so guard has refused API keys already.
 func signedInUser(r *http.Request) (*app.User, error) {
 	p := principalFrom(r.Context())
 	if p == nil || p.user == nil {

@@ -29,6 +29,8 @@ type principal struct {
 	user    *app.User   // the signed-in user, or the key's maker
 	session app.Session // set for session requests
 	key     *app.APIKey // set for API key requests
+	// keyOwner is the email of the user who made the key, if any.
+	keyOwner string
 }
 
 type principalKey struct{}
@@ -75,7 +77,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		if ownerEmail != "" {
 			name += " (" + ownerEmail + ")"
 		}
-		return &principal{actor: app.Actor{Type: app.ActorAPIKey, ID: k.ID, Name: name, Role: string(k.Role)}, role: k.Role, key: &k}, nil
+		return &principal{actor: app.Actor{Type: app.ActorAPIKey, ID: k.ID, Name: name, Role: string(k.Role)}, role: k.Role, key: &k, keyOwner: ownerEmail}, nil
 	}
 	c, err := r.Cookie(s.cookieName())
 	if err != nil || c.Value == "" {

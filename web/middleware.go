@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"smartbot/app"
@@ -143,6 +144,12 @@ func (s *Server) secure(next http.Handler) http.Handler {
 	}))
 	protected := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux would redirect a path with . or .. segments to its clean
+		// form; refuse it instead, so no trick path reaches a route.
+		if p := r.URL.EscapedPath(); strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") || strings.HasSuffix(p, "/.") || strings.Contains(p, "//") {
+			s.writeError(w, r, &app.Error{Code: errMalformed, Message: "the path has . or .. segments or empty ones; send it in its plain form"})
+			return
+		}
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")

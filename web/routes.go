@@ -16,7 +16,9 @@ type route struct {
 	panel bool
 	// idempotent POSTs honour the Idempotency-Key header.
 	idempotent bool
-	handler    func(http.ResponseWriter, *http.Request) error
+	// sessionOnly routes act on the signed-in user, whom an API key does not have.
+	sessionOnly bool
+	handler     func(http.ResponseWriter, *http.Request) error
 }
 
 const public app.Role = ""
@@ -34,6 +36,9 @@ func (s *Server) routeTable() []route {
 	panel := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: pattern, need: need, panel: true, handler: h}
 	}
+	self := func(pattern string, h func(http.ResponseWriter, *http.Request) error) route {
+		return route{pattern: pattern, need: app.RoleViewer, sessionOnly: true, handler: h}
+	}
 	return []route{
 		// Health and metrics.
 		api("GET /healthz", public, s.healthz),
@@ -43,8 +48,8 @@ func (s *Server) routeTable() []route {
 
 		// Accounts.
 		api("GET /api/me", viewer, s.apiMe),
-		api("POST /api/me/password", viewer, s.apiChangePassword),
-		api("DELETE /api/me/sessions", viewer, s.apiSignOutEverywhere),
+		self("POST /api/me/password", s.apiChangePassword),
+		self("DELETE /api/me/sessions", s.apiSignOutEverywhere),
 		api("GET /api/users", viewer, s.apiUsers),
 		create("POST /api/users", owner, s.apiCreateUser),
 		api("GET /api/users/{id}", viewer, s.apiUser),
@@ -78,7 +83,7 @@ func (s *Server) routeTable() []route {
 		panel("POST /users", owner, s.postUser),
 		panel("POST /users/{id}/role", owner, s.postUserRole),
 		panel("POST /users/{id}/delete", owner, s.postUserDelete),
-		panel("POST /account/sessions/revoke", viewer, s.postSignOutEverywhere),
+		{pattern: "POST /account/sessions/revoke", need: viewer, panel: true, sessionOnly: true, handler: s.postSignOutEverywhere},
 		panel("GET /keys", owner, s.pageKeys),
 		panel("POST /keys", owner, s.postKey),
 		panel("POST /keys/{id}/revoke", owner, s.postKeyRevoke),
@@ -104,6 +109,8 @@ func (s *Server) guard(rt route) http.Handler {
 				err = app.Errorf(app.EUNAUTHORIZED, "sign in, or send an API key as 'Authorization: Bearer sb_…'")
 			case !p.role.Allows(rt.need):
 				err = app.Errorf(app.EFORBIDDEN, "this needs the %s role; you are %s", rt.need, p.role)
+			case rt.sessionOnly && p.user == nil:
+				err = app.Errorf(app.EFORBIDDEN, "this acts on a signed-in user; an API key has none")
 			}
 		}
 		if err != nil && (rt.need != public || app.ErrorCode(err) != app.EUNAUTHORIZED) {
@@ -178,4 +185,21 @@ func isDatastar(r *http.Request) bool { return r.Header.Get("Datastar-Request") 
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.handler().ServeHTTP(w, r)
 	return nil
+}
+
+// RouteInfo describes one route of the table.
+type RouteInfo struct {
+	Pattern     string
+	Need        app.Role // "" for public
+	Panel       bool
+	SessionOnly bool // refused to API keys
+}
+
+// Routes lists the route table, for the role matrix test and for docs.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = RouteInfo{Pattern: rt.pattern, Need: rt.need, Panel: rt.panel, SessionOnly: rt.sessionOnly}
+	}
+	return out
 }

@@ -1,0 +1,308 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"smartbot/app"
+	"smartbot/app/auth"
+	"smartbot/app/event"
+	"smartbot/queue"
+	"smartbot/store"
+	"smartbot/store/storetest"
+	"smartbot/web"
+)
+
+// testServer is the real server on a fresh database, served on loopback,
+// with a user, a session and an API key for each role.
+type testServer struct {
+	t       *testing.T
+	db      *store.DB
+	queues  *queue.Queues
+	runner  *queue.Runner
+	emitter *event.Emitter
+	server  *web.Server
+	url     string
+	client  *http.Client
+	users   map[app.Role]app.User
+	keys    map[app.Role]string
+}
+
+// password is every test user's password.
+const password = "correct horse battery staple"
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	ts := newTestServerWithoutUsers(t)
+	for _, role := range app.Roles {
+		ts.users[role] = ts.addUser(string(role)+"@shop.test", role)
+		ts.keys[role] = ts.addKey(string(role)+"-key", role, ts.users[role].ID)
+	}
+	return ts
+}
+
+// newTestServerWithoutUsers is the server as on first run.
+func newTestServerWithoutUsers(t *testing.T) *testServer {
+	t.Helper()
+	db := storetest.New(t)
+	qs := queue.New(db)
+	runner := queue.NewRunner(queue.RunnerOptions{Queues: qs})
+	runner.Start()
+	broker := event.NewBroker()
+	emitter := event.NewEmitter(qs, broker, nil)
+	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Version: "test"})
+	hs := httptest.NewServer(srv)
+	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, server: srv, url: hs.URL,
+		users: map[app.Role]app.User{}, keys: map[app.Role]string{}}
+	ts.client = &http.Client{
+		Transport: &conformance{t: t, next: http.DefaultTransport},
+		// Keep redirects visible to the tests.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	t.Cleanup(func() {
+		srv.CloseStreams()
+		hs.Close()
+		runner.Shutdown(context.Background())
+	})
+	return ts
+}
+
+// hashOnce keeps test users cheap: argon2id is slow on purpose.
+var hashOnce = sync.OnceValue(func() string {
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+func (ts *testServer) addUser(email string, role app.Role) app.User {
+	ts.t.Helper()
+	u := app.User{ID: app.NewID(app.PrefixUser), Email: email, Role: role, PasswordHash: hashOnce()}
+	ctx := context.Background()
+	if err := ts.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateUser(ctx, &u) }); err != nil {
+		ts.t.Fatal(err)
+	}
+	return u
+}
+
+func (ts *testServer) addKey(name string, role app.Role, userID string) string {
+	ts.t.Helper()
+	secret, prefix := auth.NewAPIKey()
+	k := app.APIKey{ID: app.NewID(app.PrefixAPIKey), Name: name, Prefix: prefix, Role: role, UserID: userID}
+	ctx := context.Background()
+	if err := ts.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateAPIKey(ctx, &k, auth.HashToken(secret)) }); err != nil {
+		ts.t.Fatal(err)
+	}
+	return secret
+}
+
+// session makes a session for u valid for the given time from now (a
+// negative one is expired) and returns its cookie value.
+func (ts *testServer) session(u app.User, valid time.Duration) string {
+	ts.t.Helper()
+	token := auth.NewToken(auth.SessionPrefix)
+	now := time.Now().UTC()
+	s := app.Session{ID: auth.HashToken(token), UserID: u.ID, CreatedAt: now.Add(-time.Minute), LastSeenAt: now,
+		IdleExpiresAt: now.Add(valid), ExpiresAt: now.Add(valid)}
+	ctx := context.Background()
+	if err := ts.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateSession(ctx, s, "127.0.0.1", "test") }); err != nil {
+		ts.t.Fatal(err)
+	}
+	return token
+}
+
+// req describes one request of a test.
+type req struct {
+	method, path string
+	body         string
+	contentType  string // default application/json when body is set
+	key          string // Bearer key
+	cookie       string // session token
+	header       map[string]string
+}
+
+func (ts *testServer) do(r req) (*http.Response, []byte) {
+	ts.t.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr, err := http.NewRequest(r.method, ts.url+r.path, body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if r.body != "" {
+		ct := r.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		hr.Header.Set("Content-Type", ct)
+	}
+	if r.key != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.key)
+	}
+	if r.cookie != "" {
+		hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: r.cookie})
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
+	}
+	res, err := ts.client.Do(hr)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		// A live stream does not end; closing it ends the handler.
+		return res, nil
+	}
+	b, _ := io.ReadAll(res.Body)
+	return res, b
+}
+
+// problemOf decodes a problem document, failing the test if it is not one.
+func problemOf(t *testing.T, res *http.Response, body []byte) map[string]any {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("%s %s: content type %q, want a problem document; body %s", res.Request.Method, res.Request.URL.Path, ct, body)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("problem is not JSON: %s", body)
+	}
+	for _, k := range []string{"type", "title", "status", "detail"} {
+		if _, ok := p[k]; !ok {
+			t.Fatalf("problem lacks %q: %s", k, body)
+		}
+	}
+	if int(p["status"].(float64)) != res.StatusCode {
+		t.Fatalf("problem status %v differs from the response's %d", p["status"], res.StatusCode)
+	}
+	return p
+}
+
+// digest hashes every row of every table: equal digests, unchanged data.
+func digest(t *testing.T, db *store.DB) string {
+	t.Helper()
+	rows, err := db.R.Query(`select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	h := sha256.New()
+	for _, table := range tables {
+		rows, err := db.R.Query(`select * from "` + table + `" order by rowid`)
+		if err != nil {
+			rows, err = db.R.Query(`select * from "` + table + `"`)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		fmt.Fprintf(h, "table %s\n", table)
+		for rows.Next() {
+			rows.Scan(ptrs...)
+			fmt.Fprintf(h, "%v\n", vals)
+		}
+		rows.Close()
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// conformance checks every response of the API the tests receive against
+// the OpenAPI document. A response the document does not describe fails
+// the test that got it.
+type conformance struct {
+	t    *testing.T
+	next http.RoundTripper
+}
+
+var openAPI = sync.OnceValues(func() (routers.Router, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(web.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, err
+	}
+	return legacy.NewRouter(doc)
+})
+
+func (c *conformance) RoundTrip(r *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if r.Body != nil {
+		reqBody, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	res, err := c.next.RoundTrip(r)
+	if err != nil || !documented(r.URL.Path) || strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		return res, err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	if err := checkResponse(r, reqBody, res, body); err != nil {
+		c.t.Errorf("OpenAPI: %s %s → %d does not match the document: %v\nbody: %.500s", r.Method, r.URL.RequestURI(), res.StatusCode, err, body)
+	}
+	return res, nil
+}
+
+// documented reports whether the OpenAPI document covers path: the API and
+// the operations endpoints, not the panel's pages.
+func documented(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz" || path == "/metrics"
+}
+
+// checkResponse validates one response against the document.
+func checkResponse(r *http.Request, reqBody []byte, res *http.Response, body []byte) error {
+	router, err := openAPI()
+	if err != nil {
+		return fmt.Errorf("load the document: %w", err)
+	}
+	probe := r.Clone(context.Background())
+	probe.Body = io.NopCloser(bytes.NewReader(reqBody))
+	route, params, err := router.FindRoute(probe)
+	if err != nil {
+		// A path the document lacks must be refused: 400 for a path not in
+		// plain form, 404 for an unknown one, 405 for a known one's wrong method.
+		if res.StatusCode == http.StatusBadRequest || res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed {
+			return nil
+		}
+		return fmt.Errorf("no operation for it: %w", err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.StatusCode, Header: res.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+	out.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(context.Background(), out)
+}
