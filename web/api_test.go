@@ -320,3 +320,34 @@ func TestResponsesCarryTheSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestCreatingAProductEmitsProductUpdatedAndShowsInTheHistory(t *testing.T) {
+	ts := newTestServer(t)
+	res, body := ts.do(req{method: "POST", path: "/api/products", body: `{"name":"Blue tulips","sku":"TUL-BLUE","price":1250,"currency":"usd","stock":40}`, key: ts.keys[app.RoleOperator]})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.StatusCode, body)
+	}
+	var p app.Product
+	json.Unmarshal(body, &p)
+	if p.Currency != "USD" || p.Price != 1250 || p.Stock == nil || *p.Stock != 40 || !p.Active {
+		t.Fatalf("created %s", body)
+	}
+	if res, body := ts.do(req{method: "GET", path: "/api/products/" + p.ID, key: ts.keys[app.RoleViewer]}); res.StatusCode != 200 || !strings.Contains(string(body), "Blue tulips") {
+		t.Fatalf("get: %d %s", res.StatusCode, body)
+	}
+	_, body = ts.do(req{method: "GET", path: "/api/events?type=product_updated", key: ts.keys[app.RoleViewer]})
+	if !strings.Contains(string(body), `"product_id":"`+p.ID+`"`) || !strings.Contains(string(body), `"change":"created"`) {
+		t.Fatalf("no product_updated event: %s", body)
+	}
+	// The same SKU again is a conflict naming the field; a viewer may not create.
+	res, body = ts.do(req{method: "POST", path: "/api/products", body: `{"name":"Tulips again","sku":"TUL-BLUE","price":1,"currency":"USD"}`, key: ts.keys[app.RoleOperator]})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(string(body), `"field":"sku"`) {
+		t.Fatalf("duplicate sku: %d %s", res.StatusCode, body)
+	}
+	if res, _ := ts.do(req{method: "POST", path: "/api/products", body: `{"name":"x","price":1,"currency":"USD"}`, key: ts.keys[app.RoleViewer]}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("viewer create: %d", res.StatusCode)
+	}
+	if res, body := ts.do(req{method: "POST", path: "/api/products", body: `{"name":"No price","currency":"USD"}`, key: ts.keys[app.RoleOperator]}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"price"`) {
+		t.Fatalf("missing price: %d %s", res.StatusCode, body)
+	}
+}

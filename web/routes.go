@@ -60,6 +60,11 @@ func (s *Server) routeTable() []route {
 		create("POST /api/api-keys", owner, s.apiCreateKey),
 		api("DELETE /api/api-keys/{id}", owner, s.apiRevokeKey),
 
+		// Catalog.
+		api("GET /api/products", viewer, s.apiProducts),
+		create("POST /api/products", operator, s.apiCreateProduct),
+		api("GET /api/products/{id}", viewer, s.apiProduct),
+
 		// History.
 		api("GET /api/audit", viewer, s.apiAudit),
 		api("GET /api/events", viewer, s.apiEvents),

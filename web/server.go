@@ -38,6 +38,7 @@ type Server struct {
 	queues        *queue.Queues
 	runner        *queue.Runner
 	broker        *event.Broker
+	emitter       *event.Emitter
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -69,7 +70,7 @@ func New(opts Options) *Server {
 		counter = opts.Emitter
 	}
 	s := &Server{
-		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker,
+		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"smartbot/app"
+)
+
+const productColumns = `id, coalesce(sku, ''), name, description, category, price, currency, stock, active, created_at, updated_at`
+
+func scanProduct(scan func(...any) error) (app.Product, error) {
+	var p app.Product
+	var stock sql.NullInt64
+	var created, updated string
+	err := scan(&p.ID, &p.SKU, &p.Name, &p.Description, &p.Category, &p.Price, &p.Currency, &stock, &p.Active, &created, &updated)
+	if stock.Valid {
+		p.Stock = &stock.Int64
+	}
+	p.CreatedAt, p.UpdatedAt, p.Media = ts(created), ts(updated), []app.ProductMedia{}
+	return p, err
+}
+
+// CreateProduct stores p (its ID set) and audits it. A taken SKU is ECONFLICT.
+func (tx *Tx) CreateProduct(ctx context.Context, p *app.Product) error {
+	now := tx.db.now().UTC().Truncate(time.Millisecond)
+	p.CreatedAt, p.UpdatedAt = now, now
+	if p.Media == nil {
+		p.Media = []app.ProductMedia{}
+	}
+	var stock sql.NullInt64
+	if p.Stock != nil {
+		stock = sql.NullInt64{Int64: *p.Stock, Valid: true}
+	}
+	_, err := tx.ExecContext(ctx, `
+		insert into products (id, sku, name, description, category, price, currency, stock, active, created_at, updated_at)
+		values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, nullString(p.SKU), p.Name, p.Description, p.Category, p.Price, p.Currency, stock, p.Active, app.FormatTime(now), app.FormatTime(now))
+	if err != nil {
+		err = mapError(err)
+		if app.ErrorCode(err) == app.ECONFLICT {
+			return &app.Error{Code: app.ECONFLICT, Message: "another product has SKU " + p.SKU, Fields: []app.FieldError{{Field: "sku", Message: "is taken"}}, Err: err}
+		}
+		return fmt.Errorf("store: create product: %w", err)
+	}
+	return tx.Audit(ctx, app.AuditEntry{Action: "product.create", EntityType: "product", EntityID: p.ID, After: p})
+}
+
+// Product returns the product with id.
+func (db *DB) Product(ctx context.Context, id string) (app.Product, error) {
+	p, err := scanProduct(db.R.QueryRowContext(ctx, `select `+productColumns+` from products where id = ? and deleted_at is null`, id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, notFound("product", id)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: get product %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// Products lists products newest first. after is a cursor: the id of the
+// last product of the previous page.
+func (db *DB) Products(ctx context.Context, after string, limit int) ([]app.Product, error) {
+	q := `select ` + productColumns + ` from products where deleted_at is null`
+	args := []any{}
+	if after != "" {
+		q += ` and (created_at, id) < (select created_at, id from products where id = ?)`
+		args = append(args, after)
+	}
+	q += ` order by created_at desc, id desc limit ?`
+	args = append(args, limit)
+	rows, err := db.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list products: %w", err)
+	}
+	defer rows.Close()
+	var out []app.Product
+	for rows.Next() {
+		p, err := scanProduct(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: list products: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
