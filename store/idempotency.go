@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"smartbot/app"
 )
@@ -51,14 +50,6 @@ func (tx *Tx) FinishIdempotencyKey(ctx context.Context, actor, key string, statu
 	}
 	if err != nil {
 		return fmt.Errorf("store: idempotency key: %w", err)
-	}
-	return nil
-}
-
-// DeleteIdempotencyKeysBefore forgets keys older than t (they are kept 24 hours).
-func (tx *Tx) DeleteIdempotencyKeysBefore(ctx context.Context, t time.Time) error {
-	if _, err := tx.ExecContext(ctx, `delete from idempotency_keys where created_at < ?`, app.FormatTime(t)); err != nil {
-		return fmt.Errorf("store: expire idempotency keys: %w", err)
 	}
 	return nil
 }

@@ -76,13 +76,3 @@ func (tx *Tx) DeleteUserSessions(ctx context.Context, userID string) (int64, err
 	n, _ := res.RowsAffected()
 	return n, tx.Audit(ctx, app.AuditEntry{Action: "user.sign_out_everywhere", EntityType: "user", EntityID: userID, After: map[string]int64{"sessions_ended": n}})
 }
-
-// DeleteExpiredSessions removes sessions past either expiry.
-func (tx *Tx) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	now := app.FormatTime(tx.db.now())
-	res, err := tx.ExecContext(ctx, `delete from sessions where expires_at <= ? or idle_expires_at <= ?`, now, now)
-	if err != nil {
-		return 0, fmt.Errorf("store: delete expired sessions: %w", err)
-	}
-	return res.RowsAffected()
-}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"smartbot/app"
 	"smartbot/store"
@@ -349,5 +350,18 @@ func TestCreatingAProductEmitsProductUpdatedAndShowsInTheHistory(t *testing.T) {
 	}
 	if res, body := ts.do(req{method: "POST", path: "/api/products", body: `{"name":"No price","currency":"USD"}`, key: ts.keys[app.RoleOperator]}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"price"`) {
 		t.Fatalf("missing price: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestTheNavigationOffersAPIKeysToOwnersOnly(t *testing.T) {
+	ts := newTestServer(t)
+	for role, want := range map[app.Role]bool{app.RoleOwner: true, app.RoleOperator: false, app.RoleViewer: false} {
+		res, body := ts.do(req{method: "GET", path: "/", cookie: ts.session(ts.users[role], time.Hour)})
+		if res.StatusCode != 200 {
+			t.Fatalf("%s dashboard: %d", role, res.StatusCode)
+		}
+		if got := strings.Contains(string(body), `href="/keys"`); got != want {
+			t.Errorf("%s sees the API keys link: %v, want %v", role, got, want)
+		}
 	}
 }

@@ -107,6 +107,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(handler.CloseStreams)
+	go prune(ctx, db, log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "version", version())
@@ -131,6 +132,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownRunner(runner, cfg.shutdownTimeout, log)
 	log.Info("stopped")
 	return nil
+}
+
+// prune clears expired sessions, setup tokens and idempotency keys every
+// hour until ctx ends.
+func prune(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.Prune(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("prune expired rows", "error", err)
+		} else if n > 0 {
+			log.Info("pruned expired rows", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // displayAddr turns a listening address into one a browser can open.
