@@ -13,6 +13,7 @@ import (
 	"smartbot/app/event"
 	"smartbot/queue"
 	"smartbot/store"
+	"smartbot/web/ui"
 )
 
 // Options configure New. DB is required; the rest default to nothing.
@@ -55,6 +56,7 @@ type Server struct {
 
 	closing   chan struct{}
 	closeOnce sync.Once
+	figures   *figures
 }
 
 // New returns a server with every route registered.
@@ -78,6 +80,14 @@ func New(opts Options) *Server {
 		touched:        make(map[string]time.Time),
 		closing:        make(chan struct{}),
 	}
+	s.figures = &figures{load: func(ctx context.Context) ([]ui.Counter, []ui.QueueRow, error) {
+		c, err := s.counters(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		q, err := s.queueRows(ctx)
+		return c, q, err
+	}}
 	mux := http.NewServeMux()
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {

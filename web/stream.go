@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -108,11 +109,7 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 	feed := p.Events
 	return s.live(w, r,
 		func(ctx context.Context, st *stream) error {
-			counters, err := s.counters(ctx)
-			if err != nil {
-				return err
-			}
-			queues, err := s.queueRows(ctx)
+			counters, queues, err := s.figures.get(ctx)
 			if err != nil {
 				return err
 			}
@@ -141,7 +138,7 @@ func (s *Server) streamQueues(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patchQueues(ctx context.Context, st *stream, canOperate bool) error {
-	queues, err := s.queueRows(ctx)
+	_, queues, err := s.figures.get(ctx)
 	if err != nil {
 		return err
 	}
@@ -174,6 +171,7 @@ func (s *Server) deadAction(w http.ResponseWriter, r *http.Request, act func(con
 	if err := act(r.Context(), id); err != nil {
 		return err
 	}
+	s.figures.invalidate()
 	if !isDatastar(r) {
 		http.Redirect(w, r, "/queues", http.StatusSeeOther)
 		return nil
@@ -186,4 +184,37 @@ func (s *Server) deadAction(w http.ResponseWriter, r *http.Request, act func(con
 // shuts down (http.Server.RegisterOnShutdown), or shutdown waits for them.
 func (s *Server) CloseStreams() {
 	s.closeOnce.Do(func() { close(s.closing) })
+}
+
+// figures caches the dashboard's counters and queue rows for a second, so
+// that every open stream's refresh shares one set of queries instead of
+// each running its own.
+type figures struct {
+	mu       sync.Mutex
+	load     func(ctx context.Context) ([]ui.Counter, []ui.QueueRow, error)
+	at       time.Time
+	counters []ui.Counter
+	queues   []ui.QueueRow
+}
+
+func (f *figures) get(ctx context.Context) ([]ui.Counter, []ui.QueueRow, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if time.Since(f.at) < time.Second {
+		return f.counters, f.queues, nil
+	}
+	c, q, err := f.load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.counters, f.queues, f.at = c, q, time.Now()
+	return c, q, nil
+}
+
+// invalidate makes the next get read afresh: after a change the clicker
+// should see at once.
+func (f *figures) invalidate() {
+	f.mu.Lock()
+	f.at = time.Time{}
+	f.mu.Unlock()
 }
