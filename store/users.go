@@ -40,28 +40,31 @@ func (tx *Tx) CreateUser(ctx context.Context, u *app.User) error {
 	return tx.Audit(ctx, app.AuditEntry{Action: "user.create", EntityType: "user", EntityID: u.ID, After: u})
 }
 
-// User returns the user with id.
-func (db *DB) User(ctx context.Context, id string) (app.User, error) {
-	u, err := scanUser(db.R.QueryRowContext(ctx, `select `+userColumns+` from users where id = ?`, id).Scan)
+// queryRower is what reads one row: the read pool or a transaction.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// userWhere reads the user whose column equals value.
+func userWhere(ctx context.Context, q queryRower, column, value string) (app.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `select `+userColumns+` from users where `+column+` = ?`, value).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, notFound("user", id)
+		return u, notFound("user", value)
 	}
 	if err != nil {
-		return u, fmt.Errorf("store: get user %s: %w", id, err)
+		return u, fmt.Errorf("store: get user %s: %w", value, err)
 	}
 	return u, nil
 }
 
+// User returns the user with id.
+func (db *DB) User(ctx context.Context, id string) (app.User, error) {
+	return userWhere(ctx, db.R, "id", id)
+}
+
 // UserByEmail returns the user with that email (case-insensitive).
 func (db *DB) UserByEmail(ctx context.Context, email string) (app.User, error) {
-	u, err := scanUser(db.R.QueryRowContext(ctx, `select `+userColumns+` from users where email = ?`, email).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, notFound("user", email)
-	}
-	if err != nil {
-		return u, fmt.Errorf("store: get user %s: %w", email, err)
-	}
-	return u, nil
+	return userWhere(ctx, db.R, "email", email)
 }
 
 // Users lists every user by email. A shop has a handful; no paging.
@@ -92,14 +95,7 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 }
 
 func (tx *Tx) user(ctx context.Context, id string) (app.User, error) {
-	u, err := scanUser(tx.QueryRowContext(ctx, `select `+userColumns+` from users where id = ?`, id).Scan)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, notFound("user", id)
-	}
-	if err != nil {
-		return u, fmt.Errorf("store: get user %s: %w", id, err)
-	}
-	return u, nil
+	return userWhere(ctx, tx, "id", id)
 }
 
 // errLastOwner refuses a change that would leave the shop without an owner.

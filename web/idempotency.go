@@ -16,28 +16,6 @@ func withPrincipal(ctx context.Context, p *principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// recorder keeps a copy of what a handler writes.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recorder) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
-}
-
 // idempotent runs a creating handler at most once per Idempotency-Key and
 // actor: a repeat with the same body gets the first answer again, a repeat
 // with another body is refused, and one that arrives while the first still
@@ -84,12 +62,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, h func(http.
 		w.Write(prev.Body)
 		return
 	}
-	rec := &recorder{ResponseWriter: w}
+	rec := &statusWriter{ResponseWriter: w, copy: &bytes.Buffer{}}
 	if err := h(rec, r); err != nil {
 		s.writeError(rec, r, err)
 	}
-	err = s.db.Write(context.WithoutCancel(r.Context()), func(tx *store.Tx) error {
-		return tx.FinishIdempotencyKey(r.Context(), actorKey, key, rec.status, rec.body.Bytes())
+	// The answer is kept even when the client has gone: its retry must find it.
+	ctx := context.WithoutCancel(r.Context())
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		return tx.FinishIdempotencyKey(ctx, actorKey, key, rec.status, rec.copy.Bytes())
 	})
 	if err != nil {
 		s.logWarn(r, "store idempotent response", err)

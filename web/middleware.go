@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -35,12 +36,14 @@ func info(ctx context.Context) *reqInfo {
 
 func requestID(ctx context.Context) string { return info(ctx).id }
 
-// statusWriter records the status and size of a response. It unwraps for
-// http.ResponseController, so SSE handlers can flush and clear deadlines.
+// statusWriter records the status and size of a response, and a copy of
+// the body when copy is set. It unwraps for http.ResponseController, so SSE
+// handlers can flush and clear deadlines.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	copy   *bytes.Buffer
 }
 
 func (w *statusWriter) WriteHeader(status int) {
@@ -56,6 +59,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	if w.copy != nil {
+		w.copy.Write(b[:n])
+	}
 	return n, err
 }
 
