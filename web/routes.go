@@ -142,6 +142,12 @@ func (s *Server) guard(rt route) http.Handler {
 // refuse answers a request that may not proceed: a problem document for
 // the API, the sign-in page for people without a session.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	if rt.panel && isDatastar(r) && r.Method == http.MethodGet {
+		// A live stream that may not open: 204 tells Datastar to stop
+		// reconnecting; the page shows it is no longer live.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if rt.panel && app.ErrorCode(err) == app.EUNAUTHORIZED && !isDatastar(r) {
 		s.clearCookie(w)
 		next := ""

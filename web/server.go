@@ -67,6 +67,9 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Broker == nil {
+		opts.Broker = event.NewBroker()
+	}
 	var counter EventCounter
 	if opts.Emitter != nil {
 		counter = opts.Emitter

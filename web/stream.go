@@ -11,6 +11,7 @@ import (
 	"github.com/starfederation/datastar-go/datastar"
 
 	"smartbot/app"
+	"smartbot/app/event"
 	"smartbot/web/ui"
 )
 
@@ -22,8 +23,8 @@ import (
 // their own (queue depths, counters); it patches only what changed.
 const refreshEvery = 2 * time.Second
 
-// streamMaxAge ends a stream after this long; the browser's Datastar client
-// opens a new one. It bounds what a forgotten tab holds.
+// streamMaxAge ends a stream after this long; the page's Datastar client
+// (retry 'always') opens a new one. It bounds what one connection holds.
 const streamMaxAge = time.Hour
 
 // stream is one open SSE connection with what it last sent per fragment.
@@ -58,16 +59,11 @@ func (st *stream) patch(ctx context.Context, id string, c templ.Component) error
 
 // live runs a stream until the client leaves, the server shuts down or the
 // stream's age runs out: refresh on every tick, onEvent on every committed
-// event.
-func (s *Server) live(w http.ResponseWriter, r *http.Request, refresh func(ctx context.Context, st *stream) error, onEvent func(ctx context.Context, st *stream, e app.Event) error) error {
-	var sub interface {
-		Close()
-	}
+// event of sub (nil for a page without events).
+func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscription, refresh func(ctx context.Context, st *stream) error, onEvent func(ctx context.Context, st *stream, e app.Event) error) error {
 	var events <-chan app.Event
-	if s.broker != nil && onEvent != nil {
-		sb := s.broker.Subscribe(64)
-		sub, events = sb, sb.C
-		defer sub.Close()
+	if sub != nil {
+		events = sub.C
 	}
 	st := s.openStream(w, r)
 	ctx := r.Context()
@@ -102,12 +98,16 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, refresh func(ctx c
 }
 
 func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
+	// Subscribe before reading the feed, so that an event committed in
+	// between is not lost; one that is both read and heard is shown once.
+	sub := s.broker.Subscribe(64)
+	defer sub.Close()
 	p, err := s.dashboard(r.Context())
 	if err != nil {
 		return err
 	}
 	feed := p.Events
-	return s.live(w, r,
+	return s.live(w, r, sub,
 		func(ctx context.Context, st *stream) error {
 			counters, queues, err := s.figures.get(ctx)
 			if err != nil {
@@ -122,6 +122,11 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 			return st.patch(ctx, "events", ui.EventFeed(feed))
 		},
 		func(ctx context.Context, st *stream, e app.Event) error {
+			for _, f := range feed {
+				if f.ID == e.ID {
+					return nil
+				}
+			}
 			feed = append([]ui.EventRow{eventRow(e)}, feed...)
 			if len(feed) > feedSize {
 				feed = feed[:feedSize]
@@ -132,7 +137,7 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) streamQueues(w http.ResponseWriter, r *http.Request) error {
 	canOperate := layout(r, "", "").User.CanOperate()
-	return s.live(w, r, func(ctx context.Context, st *stream) error {
+	return s.live(w, r, nil, func(ctx context.Context, st *stream) error {
 		return s.patchQueues(ctx, st, canOperate)
 	}, nil)
 }

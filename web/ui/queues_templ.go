@@ -41,7 +41,7 @@ func Queues(p QueuesPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"queues-page\" data-indicator=\"_live\" data-init=\"@get('/queues/stream')\"><section class=\"section card flush\" aria-labelledby=\"queues-title\"><div class=\"section-head\"><h2 id=\"queues-title\">Queues</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"queues-page\" data-indicator=\"_live\" data-init=\"@get('/queues/stream', {retry: 'always'})\"><section class=\"section card flush\" aria-labelledby=\"queues-title\"><div class=\"section-head\"><h2 id=\"queues-title\">Queues</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -241,7 +241,7 @@ func TestLoginAndSetupPostTheirFields(t *testing.T) {
 func TestDashboardOpensItsStreamAndHasPatchTargets(t *testing.T) {
 	html := render(t, ui.Dashboard(dashboard("viewer")))
 	for _, want := range []string{
-		`data-init="@get('/dashboard/stream')"`,
+		`data-init="@get('/dashboard/stream', {retry: 'always'})"`,
 		`id="counters"`, `id="counter-messages-today"`, `id="counter-events-today"`,
 		`id="queues"`, `id="events"`, `id="event-e3"`,
 		"SB-000123 · pending → confirmed",
@@ -373,7 +373,7 @@ func TestAuditPageFiltersAndPages(t *testing.T) {
 func TestQueuesPageOffersRetryAndDiscardToOperators(t *testing.T) {
 	html := render(t, ui.Queues(queuesPage("operator")))
 	for _, want := range []string{
-		`data-init="@get('/queues/stream')"`,
+		`data-init="@get('/queues/stream', {retry: 'always'})"`,
 		`id="queues"`, `id="dead-letters"`, `id="dead-101"`, `id="dead-102"`,
 		`id="retry-101"`, `data-on:click="@post(&#39;/queues/dead/101/retry&#39;)"`,
 		`id="discard-101"`, `data-on:click="@post(&#39;/queues/dead/101/discard&#39;)"`,
