@@ -15,12 +15,15 @@ func (db *DB) Prune(ctx context.Context) (int64, error) {
 	now := db.now()
 	var total int64
 	err := db.Write(ctx, func(tx *Tx) error {
-		for _, q := range []struct{ sql, at string }{
-			{`delete from sessions where expires_at <= ? or idle_expires_at <= ?`, app.FormatTime(now)},
-			{`delete from setup_tokens where expires_at <= ? and ? != ''`, app.FormatTime(now)},
-			{`delete from idempotency_keys where created_at < ? and ? != ''`, app.FormatTime(now.Add(-24 * time.Hour))},
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`delete from sessions where expires_at <= ? or idle_expires_at <= ?`, []any{app.FormatTime(now), app.FormatTime(now)}},
+			{`delete from setup_tokens where expires_at <= ?`, []any{app.FormatTime(now)}},
+			{`delete from idempotency_keys where created_at < ?`, []any{app.FormatTime(now.Add(-24 * time.Hour))}},
 		} {
-			res, err := tx.ExecContext(ctx, q.sql, q.at, q.at)
+			res, err := tx.ExecContext(ctx, q.sql, q.args...)
 			if err != nil {
 				return err
 			}

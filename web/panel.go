@@ -234,17 +234,20 @@ const feedSize = 20
 
 func (s *Server) counters(ctx context.Context) ([]ui.Counter, error) {
 	day := app.FormatTime(s.now().UTC().Truncate(24 * time.Hour))
-	queries := []struct{ id, label, sql string }{
-		{"orders-today", "Orders today", `select count(*) from orders where created_at >= ?`},
-		{"messages-today", "Messages today", `select count(*) from messages where created_at >= ?`},
-		{"events-today", "Events today", `select count(*) from events where created_at >= ?`},
-		{"customers", "Customers", `select count(*) from customers where ? != ''`},
-		{"dead-letters", "Dead letters", `select count(*) from queue_dead_letters where ? != ''`},
+	queries := []struct {
+		id, label, sql string
+		args           []any
+	}{
+		{"orders-today", "Orders today", `select count(*) from orders where created_at >= ?`, []any{day}},
+		{"messages-today", "Messages today", `select count(*) from messages where created_at >= ?`, []any{day}},
+		{"events-today", "Events today", `select count(*) from events where created_at >= ?`, []any{day}},
+		{"customers", "Customers", `select count(*) from customers`, nil},
+		{"dead-letters", "Dead letters", `select count(*) from queue_dead_letters`, nil},
 	}
 	out := make([]ui.Counter, 0, len(queries))
 	for _, q := range queries {
 		var n int64
-		if err := s.db.R.QueryRowContext(ctx, q.sql, day).Scan(&n); err != nil {
+		if err := s.db.R.QueryRowContext(ctx, q.sql, q.args...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("web: counter %s: %w", q.id, err)
 		}
 		out = append(out, ui.Counter{ID: q.id, Label: q.label, Value: strconv.FormatInt(n, 10)})
