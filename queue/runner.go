@@ -376,8 +376,10 @@ func (r *Runner) coordinate() {
 			r.markDue()
 		case <-stopCh:
 			stopping, stopCh = true, nil
-		case <-r.workersDone:
-		case <-r.abandon:
+		// Closed channels are always ready: wait on these only while
+		// stopping, or a runner with no workers would never sleep.
+		case <-whileStopping(stopping, r.workersDone):
+		case <-whileStopping(stopping, r.abandon):
 		}
 		if !stopping {
 			select {
@@ -387,6 +389,14 @@ func (r *Runner) coordinate() {
 			}
 		}
 	}
+}
+
+// whileStopping is c once stopping, and nil (never ready) before.
+func whileStopping(stopping bool, c chan struct{}) chan struct{} {
+	if stopping {
+		return c
+	}
+	return nil
 }
 
 // drain appends every result already waiting.

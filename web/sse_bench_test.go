@@ -27,9 +27,10 @@ import (
 // open dashboard streams (target: p99 ≤ 100 ms). Each op commits one event
 // and waits until every stream has received the #events patch that shows
 // it; the delay of each stream is from just after the commit to the moment
-// its reader parsed that patch. Events are 100 ms apart (not timed), so the
+// its reader, in this process, parsed that patch. The feed is full (20
+// events) from the start. Events are 100 ms apart (not timed), so the
 // streams' 2-second refreshes happen between and during them, as they do
-// in use. Rerun: go test ./web -run '^$' -bench SSEFanout -benchtime 20x
+// in use. Rerun: go test ./web -run '^$' -bench SSEFanout -benchtime 50x -count 5
 func BenchmarkSSEFanout(b *testing.B) {
 	const streams = 200
 	ctx := context.Background()
@@ -50,6 +51,19 @@ func BenchmarkSSEFanout(b *testing.B) {
 	b.Cleanup(ts.Close)
 	b.Cleanup(srv.CloseStreams) // before ts.Close, which waits for open requests
 
+	// A full feed (the dashboard shows 20 events), as in a shop that has
+	// been open a while: each patch then carries 20 rows, not 1 to 3.
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		for i := range 20 {
+			if _, err := emitter.Emit(ctx, tx, app.BotConnectedData{JID: fmt.Sprintf("seed%d@s.whatsapp.net", i), Phone: fmt.Sprint(i), Name: "Bench shop"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	cookie := signInForFanout(b, db, ts.URL)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: streams}}
 	b.Cleanup(client.CloseIdleConnections)
