@@ -106,7 +106,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newPage(users, len(users)+1, nil))
+	writeJSON(w, http.StatusOK, wholeList(users))
 	return nil
 }
 
@@ -263,7 +263,7 @@ func (s *Server) apiKeys(w http.ResponseWriter, r *http.Request) error {
 	for i, k := range keys {
 		views[i] = apiKeyView{APIKey: k.APIKey, OwnerEmail: k.OwnerEmail, Status: k.Status(s.now())}
 	}
-	writeJSON(w, http.StatusOK, newPage(views, len(views)+1, nil))
+	writeJSON(w, http.StatusOK, wholeList(views))
 	return nil
 }
 

@@ -134,3 +134,12 @@ func newPage[T any](rows []T, limit int, key func(T) string) page[T] {
 	}
 	return p
 }
+
+// wholeList answers a short list that is never paged (a shop's users, its
+// API keys) in the same shape as a paged one, with no next cursor.
+func wholeList[T any](rows []T) page[T] {
+	if rows == nil {
+		rows = []T{}
+	}
+	return page[T]{Data: rows}
+}

@@ -70,7 +70,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-// logf is a shorthand for handlers that must log and carry on.
+// logWarn logs an error a handler carries on after, with the request id.
 func (s *Server) logWarn(r *http.Request, msg string, err error) {
 	s.log.Warn(msg, slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
 }
