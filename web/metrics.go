@@ -58,9 +58,33 @@ func newMetrics(qs *queue.Queues, runner *queue.Runner, events EventCounter) *me
 	return m
 }
 
+// observe counts one request. Every label comes from a fixed set, never
+// from the request as sent: each distinct value is a series kept for the
+// life of the process, so a client inventing methods could otherwise grow
+// the memory and /metrics without bound. route is a pattern of the route
+// table or "unmatched" (the only values middleware and guard give it).
 func (m *metrics) observe(route, method string, status int, took time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	method = methodLabel(method)
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.duration.WithLabelValues(route, method).Observe(took.Seconds())
+}
+
+// methodLabel is method if it is one of the standard methods the server
+// answers, else "other".
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "other"
+}
+
+// statusLabel is the status code, or "other" outside 100–599.
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }
 
 func (m *metrics) handler() http.Handler {
