@@ -47,6 +47,8 @@ const DefaultMaxRestoreSize = 64 << 30
 const (
 	manifestName = "manifest.json"
 	mediaDir     = "media"
+	// maxManifestSize is far above any manifest Backup writes.
+	maxManifestSize = 1 << 20
 )
 
 // sqliteHeader starts every SQLite database file.
@@ -168,11 +170,11 @@ func (db *DB) writeArchive(ctx context.Context, w io.Writer, snap string, opts B
 		return err
 	}
 	p := &progress{fn: opts.Progress, total: size + mediaBytes}
-	if err := addFile(ctx, tw, snap, FileName, p); err != nil {
+	if err := addFile(ctx, tw, snap, FileName, size, p); err != nil {
 		return err
 	}
-	for _, rel := range media {
-		if err := addFile(ctx, tw, filepath.Join(mediaRoot, filepath.FromSlash(rel)), mediaDir+"/"+rel, p); err != nil {
+	for _, mf := range media {
+		if err := addFile(ctx, tw, filepath.Join(mediaRoot, filepath.FromSlash(mf.rel)), mediaDir+"/"+mf.rel, mf.size, p); err != nil {
 			return err
 		}
 	}
@@ -186,11 +188,18 @@ func (db *DB) writeArchive(ctx context.Context, w io.Writer, snap string, opts B
 	return nil
 }
 
-// listMedia lists the regular files under root, slash-separated and relative
-// to it, in lexical order, with their total size. A missing root is no
-// media; symlinks and other special files under it are skipped, but root
-// itself may be a symlink (media kept on another disk).
-func listMedia(root string) ([]string, int64, error) {
+// mediaFile is a file listMedia found: its slash-separated path relative to
+// the media directory, and its size when listed.
+type mediaFile struct {
+	rel  string
+	size int64
+}
+
+// listMedia lists the regular files under root in lexical order, with their
+// total size. A missing root is no media; symlinks and other special files
+// under it are skipped, but root itself may be a symlink (media kept on
+// another disk).
+func listMedia(root string) ([]mediaFile, int64, error) {
 	root, err := filepath.EvalSymlinks(root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, nil
@@ -198,7 +207,7 @@ func listMedia(root string) ([]string, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("list media: %w", err)
 	}
-	var files []string
+	var files []mediaFile
 	var total int64
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -218,7 +227,7 @@ func listMedia(root string) ([]string, int64, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, filepath.ToSlash(rel))
+		files = append(files, mediaFile{rel: filepath.ToSlash(rel), size: info.Size()})
 		total += info.Size()
 		return nil
 	})
@@ -228,10 +237,11 @@ func listMedia(root string) ([]string, int64, error) {
 	return files, total, nil
 }
 
-// addFile copies the file at src into tw as name. A file that has gone, or
-// has been replaced by a symlink or something else, since it was listed is
-// skipped: media is content-addressed, so that is a deleted file.
-func addFile(ctx context.Context, tw *tar.Writer, src, name string, p *progress) error {
+// addFile copies the file at src into tw as name, at most its first listed
+// bytes. A file that has gone, or has been replaced by a symlink or something
+// else, since it was listed is skipped: media is content-addressed, so that
+// is a deleted file.
+func addFile(ctx context.Context, tw *tar.Writer, src, name string, listed int64, p *progress) error {
 	// O_NOFOLLOW: a symlink swapped in after the listing must not pull a file
 	// from outside the data directory into the backup.
 	f, err := os.OpenFile(src, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
@@ -249,15 +259,18 @@ func addFile(ctx context.Context, tw *tar.Writer, src, name string, p *progress)
 	if !fi.Mode().IsRegular() {
 		return nil
 	}
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: fi.Size(), Mode: 0o640, ModTime: fi.ModTime()}
+	// Never more than the manifest counted: Restore refuses an archive
+	// whose entries outgrow their manifest.
+	size := min(fi.Size(), listed)
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o640, ModTime: fi.ModTime()}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("add %s: %w", name, err)
 	}
 	// Exactly the size in the header: a file that grows meanwhile is cut
 	// there, one that shrinks cannot be completed and fails the backup.
-	n, err := io.CopyN(tw, &ctxReader{ctx: ctx, r: f, onRead: p.add}, fi.Size())
+	n, err := io.CopyN(tw, &ctxReader{ctx: ctx, r: f, onRead: p.add}, size)
 	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("add %s: it shrank from %d to %d bytes while being copied", name, fi.Size(), n)
+		return fmt.Errorf("add %s: it shrank from %d to %d bytes while being copied", name, size, n)
 	}
 	if err != nil {
 		return fmt.Errorf("add %s: %w", name, err)
@@ -469,13 +482,18 @@ func unpackArchive(ctx context.Context, r io.Reader, dir string, maxSize int64) 
 		return nil, 0, err
 	}
 	tr := tar.NewReader(&ctxReader{ctx: ctx, r: gz})
+	// Every entry is judged by its header against the manifest before a
+	// byte of it is written: the manifest is the first entry, and a small
+	// archive can claim an entry that inflates to any size.
 	var (
-		m        *BackupManifest
-		dbSize   int64
-		dbSum    string
-		haveDB   bool
-		media    int
-		unpacked int64
+		m          *BackupManifest
+		dbSize     int64
+		dbSum      string
+		haveDB     bool
+		media      int
+		mediaBytes int64
+		dirs       int
+		unpacked   int64
 	)
 	for i := 0; ; i++ {
 		hdr, err := tr.Next()
@@ -498,20 +516,33 @@ func unpackArchive(ctx context.Context, r io.Reader, dir string, maxSize int64) 
 		if hdr.Size < 0 || hdr.Size > maxSize-unpacked {
 			return nil, 0, fmt.Errorf("the archive unpacks to more than the %d bytes a restore accepts", maxSize)
 		}
+		if i > 0 {
+			if err := checkEntry(m, name, hdr, media, mediaBytes, dirs); err != nil {
+				return nil, 0, err
+			}
+		}
 		unpacked += hdr.Size
 		target := filepath.Join(dir, filepath.FromSlash(name))
 		switch {
 		case hdr.Typeflag == tar.TypeDir:
 			err = os.MkdirAll(target, 0o750)
+			dirs++
 		case name == manifestName:
-			m, err = readManifest(tr)
+			if hdr.Size > maxManifestSize {
+				return nil, 0, fmt.Errorf("not a Smartbot backup: manifest.json is larger than %d bytes", maxManifestSize)
+			}
+			m, err = readManifest(tr, maxSize)
 		case name == FileName:
-			h := sha256.New()
-			err = writeNew(target, tr, h)
-			dbSize, dbSum, haveDB = hdr.Size, hex.EncodeToString(h.Sum(nil)), true
+			var body io.Reader
+			if body, err = sqliteEntry(tr, hdr.Size); err == nil {
+				h := sha256.New()
+				err = writeNew(target, body, h)
+				dbSize, dbSum, haveDB = hdr.Size, hex.EncodeToString(h.Sum(nil)), true
+			}
 		default:
 			err = writeNew(target, tr, nil)
 			media++
+			mediaBytes += hdr.Size
 		}
 		if err != nil {
 			return nil, 0, damaged(ctx, err)
@@ -539,6 +570,53 @@ func unpackArchive(ctx context.Context, r io.Reader, dir string, maxSize int64) 
 			dbSize, dbSum, m.DBSize, m.DBSHA256)
 	}
 	return m, media, nil
+}
+
+// checkEntry refuses an entry of a full backup that its manifest m does not
+// account for, given the media files, their bytes and the directories
+// unpacked so far. Backup writes no directory entries, but an archive
+// repacked with tar may hold one per media file and media/ itself.
+func checkEntry(m *BackupManifest, name string, hdr *tar.Header, media int, mediaBytes int64, dirs int) error {
+	const hint = "the archive is damaged or not a Smartbot backup"
+	switch {
+	case hdr.Typeflag == tar.TypeDir:
+		if dirs+1 > m.MediaFiles+1 {
+			return fmt.Errorf("the archive holds more directories than its manifest's %d media files need: %s", m.MediaFiles, hint)
+		}
+	case name == FileName:
+		if hdr.Size > m.DBSize {
+			return fmt.Errorf("the archive's entry %s is larger than its manifest says (%d bytes): %s", name, m.DBSize, hint)
+		}
+		if hdr.Size < m.DBSize {
+			return fmt.Errorf("the archive's entry %s is smaller than its manifest says (%d bytes): %s", name, m.DBSize, hint)
+		}
+	case name != manifestName:
+		// Fewer is fine: a media file deleted while the backup ran is
+		// counted in the manifest but missing from the archive.
+		if media+1 > m.MediaFiles {
+			return fmt.Errorf("the archive holds more media files than its manifest says (%d): %s", m.MediaFiles, hint)
+		}
+		if hdr.Size > m.MediaBytes-mediaBytes {
+			return fmt.Errorf("the archive's media files are larger than its manifest says (%d bytes): %s", m.MediaBytes, hint)
+		}
+	}
+	return nil
+}
+
+// sqliteEntry reads the start of the database entry, of size bytes, and
+// refuses it there unless it starts like a database, so that a crafted one
+// is not written out first. It returns a reader of the whole entry.
+func sqliteEntry(r io.Reader, size int64) (io.Reader, error) {
+	head := make([]byte, len(sqliteHeader))
+	if size >= int64(len(head)) {
+		if _, err := io.ReadFull(r, head); err != nil {
+			return nil, err
+		}
+	}
+	if size < int64(len(head)) || !bytes.Equal(head, sqliteHeader) {
+		return nil, fmt.Errorf("the archive's entry %s is not an SQLite database: the archive is damaged or not a Smartbot backup", FileName)
+	}
+	return io.MultiReader(bytes.NewReader(head), r), nil
 }
 
 // damaged explains an error met while unpacking, unless it is the caller's
@@ -581,9 +659,9 @@ func entryName(hdr *tar.Header) (string, error) {
 	return "", fmt.Errorf("not a Smartbot backup: entry %q does not belong in one", hdr.Name)
 }
 
-func readManifest(r io.Reader) (*BackupManifest, error) {
+func readManifest(r io.Reader, maxSize int64) (*BackupManifest, error) {
 	var m BackupManifest
-	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&m); err != nil {
+	if err := json.NewDecoder(io.LimitReader(r, maxManifestSize)).Decode(&m); err != nil {
 		return nil, fmt.Errorf("not a Smartbot backup: manifest.json cannot be read: %w", err)
 	}
 	if m.Format != BackupFormat {
@@ -593,6 +671,14 @@ func readManifest(r io.Reader) (*BackupManifest, error) {
 	// is unpacked; checkDB judges the database itself later.
 	if err := checkVersion(m.SchemaVersion); err != nil {
 		return nil, err
+	}
+	if m.DBSize <= 0 || m.MediaFiles < 0 || m.MediaBytes < 0 {
+		return nil, fmt.Errorf("not a Smartbot backup: manifest.json gives impossible sizes (database %d bytes, %d media files of %d bytes)",
+			m.DBSize, m.MediaFiles, m.MediaBytes)
+	}
+	if m.DBSize > maxSize || m.MediaBytes > maxSize-m.DBSize {
+		return nil, fmt.Errorf("the archive unpacks to more than the %d bytes a restore accepts: its manifest says %d bytes of database and %d of media",
+			maxSize, m.DBSize, m.MediaBytes)
 	}
 	return &m, nil
 }

@@ -364,6 +364,73 @@ func TestRestoreOfABadBackupChangesNothing(t *testing.T) {
 			})
 		}, "format 2"},
 		{"an archive larger than the cap", nil, "more than"},
+		{"a database entry larger than its manifest says", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				if e.name == "smartbot.db" {
+					e.body = make([]byte, 4<<20) // zeros: 4 KiB once compressed
+				}
+			})
+		}, "the archive's entry smartbot.db is larger than its manifest says"},
+		{"a database entry smaller than its manifest says", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				if e.name == "smartbot.db" {
+					e.body = e.body[:len(e.body)/2]
+				}
+			})
+		}, "the archive's entry smartbot.db is smaller than its manifest says"},
+		{"a database entry of zeros the manifest vouches for", func(t *testing.T) []byte {
+			zeros := make([]byte, 1<<20)
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				switch e.name {
+				case "manifest.json":
+					e.body = setManifest(t, e.body, func(m *store.BackupManifest) {
+						sum := sha256.Sum256(zeros)
+						m.DBSize, m.DBSHA256 = int64(len(zeros)), hex.EncodeToString(sum[:])
+					})
+				case "smartbot.db":
+					e.body = zeros
+				}
+			})
+		}, "the archive's entry smartbot.db is not an SQLite database"},
+		{"a media file the manifest does not count", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				if e.name == "manifest.json" {
+					e.body = setManifest(t, e.body, func(m *store.BackupManifest) { m.MediaFiles, m.MediaBytes = 0, 0 })
+				}
+			})
+		}, "the archive holds more media files than its manifest says (0)"},
+		{"media larger in total than the manifest says", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				if e.name == "manifest.json" {
+					e.body = setManifest(t, e.body, func(m *store.BackupManifest) { m.MediaBytes = 1000 })
+				}
+			})
+		}, "the archive's media files are larger than its manifest says (1000 bytes)"},
+		{"a manifest that claims negative sizes", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				if e.name == "manifest.json" {
+					e.body = setManifest(t, e.body, func(m *store.BackupManifest) { m.MediaBytes = -1 })
+				}
+			})
+		}, "not a Smartbot backup: manifest.json"},
+		{"a manifest entry far larger than a manifest", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				if e.name == "manifest.json" {
+					e.body = append(e.body, bytes.Repeat([]byte(" "), 8<<20)...)
+				}
+			})
+		}, "manifest.json is larger than"},
+		{"an archive with more directories than its media files need", func(t *testing.T) []byte {
+			return rewriteArchive(t, full.Bytes(), func(e *entry) {
+				switch e.name {
+				case "manifest.json":
+					e.body = setManifest(t, e.body, func(m *store.BackupManifest) { m.MediaFiles, m.MediaBytes = 0, 0 })
+				case "media/big.bin":
+					e.name, e.typ, e.body = "media/a", tar.TypeDir, nil
+					e.then = []entry{{name: "media/b", typ: tar.TypeDir}}
+				}
+			})
+		}, "the archive holds more directories than its manifest's 0 media files need"},
 		{"a db-only backup cut in half", func(t *testing.T) []byte {
 			return dbOnly.Bytes()[:dbOnly.Len()/2]
 		}, "damaged"},
@@ -618,6 +685,7 @@ type entry struct {
 	link string
 	body []byte
 	drop bool
+	then []entry // written after this one
 }
 
 func readArchive(t *testing.T, archive []byte) []entry {
@@ -656,12 +724,14 @@ func rewriteArchive(t *testing.T, archive []byte, edit func(*entry)) []byte {
 		if e.drop {
 			continue
 		}
-		hdr := &tar.Header{Name: e.name, Typeflag: e.typ, Linkname: e.link, Size: int64(len(e.body)), Mode: 0o640}
-		if err := tw.WriteHeader(hdr); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(e.body); err != nil {
-			t.Fatal(err)
+		for _, e := range append([]entry{e}, e.then...) {
+			hdr := &tar.Header{Name: e.name, Typeflag: e.typ, Linkname: e.link, Size: int64(len(e.body)), Mode: 0o640}
+			if err := tw.WriteHeader(hdr); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write(e.body); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := tw.Close(); err != nil {
