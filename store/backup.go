@@ -295,7 +295,7 @@ func hashFile(path string) (int64, string, error) {
 
 // openReadOnly opens the database file at path without writing to it.
 func openReadOnly(path string) (*sql.DB, error) {
-	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	conn, err := sql.Open("sqlite", sqliteURI(path)+"?mode=ro")
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,8 +74,19 @@ func dsn(path string, write bool) string {
 	} else {
 		q.Add("_pragma", "query_only(ON)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return sqliteURI(path) + "?" + q.Encode()
 }
+
+// sqliteURI makes path an SQLite URI filename. SQLite reads '?' in one as
+// the start of the query, '#' as the fragment and '%' as an escape (and the
+// driver splits a DSN at its first '?'), so a data directory named with any
+// of them would open some other file unless they are escaped. A relative
+// path that starts with "file:" stays a path too: it follows the scheme.
+func sqliteURI(path string) string {
+	return "file:" + uriEscaper.Replace(path)
+}
+
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Open opens (creating if needed) DataDir/smartbot.db and migrates it, after
 // backing it up when it holds data and needs migrating. A database written by

@@ -26,7 +26,9 @@ func (db *DB) Snapshot(ctx context.Context, path string) error {
 		return fmt.Errorf("store: snapshot: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `vacuum into ?`, path); err != nil {
+	// As a URI: the driver opens with URI names on, so a plain path that
+	// starts with "file:" would be read as one.
+	if _, err := conn.ExecContext(ctx, `vacuum into ?`, sqliteURI(path)); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("store: snapshot into %s: %w", path, err)
 	}
@@ -35,5 +37,5 @@ func (db *DB) Snapshot(ctx context.Context, path string) error {
 
 // snapshotDSN is a plain reading connection: busy_timeout, no query_only.
 func snapshotDSN(path string) string {
-	return "file:" + path + "?_pragma=busy_timeout(10000)"
+	return sqliteURI(path) + "?_pragma=busy_timeout(10000)"
 }
