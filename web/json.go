@@ -8,8 +8,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"smartbot/app"
 )
@@ -18,21 +24,26 @@ import (
 const maxJSONBody = 1 << 20
 
 // decode reads the request's JSON body into v, strictly: the content type
-// must be JSON, unknown fields and wrong types are errors naming the field,
-// trailing data is malformed, and the body is capped.
+// must be JSON; member names must match a field's name exactly, once each;
+// unknown members and wrong types are errors naming the field; trailing data
+// is malformed; and the body is capped.
+//
+// It uses JSON v2 (github.com/go-json-experiment/json) rather than
+// encoding/json, which matches names case-insensitively and lets the last
+// of two equal names win: {"role":"viewer","Role":"owner"} would be an owner.
+// v2 is exact and refuses duplicates by default.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return app.Errorf(app.EUNSUPPORTED, "send the body as JSON with Content-Type: application/json")
 	}
-	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	dec := jsontext.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err := jsonv2.UnmarshalDecode(dec, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return jsonError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && !isSyntax(err) {
+	if _, err := dec.ReadValue(); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
 			return jsonError(err)
 		}
 		return &app.Error{Code: errMalformed, Message: "the body holds more than one JSON value"}
@@ -40,15 +51,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-func isSyntax(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se)
-}
-
 // jsonError explains a decoding error in terms of the request.
 func jsonError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syntax *jsontext.SyntacticError
+	var semantic *jsonv2.SemanticError
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -57,33 +63,79 @@ func jsonError(err error) error {
 		return &app.Error{Code: errMalformed, Message: "the body is empty; send a JSON object"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &app.Error{Code: errMalformed, Message: "the JSON body ends too soon"}
+	case errors.As(err, &syntax) && errors.Is(err, jsontext.ErrDuplicateName):
+		return app.Invalid(app.FieldError{Field: fieldOf(syntax.JSONPointer), Message: "appears more than once"})
 	case errors.As(err, &syntax):
-		return &app.Error{Code: errMalformed, Message: fmt.Sprintf("the body is not valid JSON (at byte %d)", syntax.Offset)}
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return app.Invalid(app.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return app.Invalid(app.FieldError{Field: field, Message: "is not a known field"})
+		return &app.Error{Code: errMalformed, Message: fmt.Sprintf("the body is not valid JSON (at byte %d)", syntax.ByteOffset), Err: err}
+	case errors.As(err, &semantic) && errors.Is(err, jsonv2.ErrUnknownName):
+		return app.Invalid(app.FieldError{Field: fieldOf(semantic.JSONPointer), Message: "is not a known field"})
+	case errors.As(err, &semantic) && semantic.GoType != nil:
+		return app.Invalid(app.FieldError{Field: fieldOf(semantic.JSONPointer), Message: wrongType(semantic)})
 	}
 	return &app.Error{Code: errMalformed, Message: "the body could not be read as JSON", Err: err}
 }
 
-func jsonKind(goKind string) string {
-	switch {
-	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
-		return "a number"
-	case goKind == "string":
+// fieldOf names the member a JSON pointer points to as the API's field
+// errors do: "email", "items.0.sku", or "body" for the whole body.
+func fieldOf(p jsontext.Pointer) string {
+	if p == "" {
+		return "body"
+	}
+	return strings.Join(slices.Collect(p.Tokens()), ".")
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// wrongType says what a field must be, and what it was sent as when that
+// is a different kind of JSON value.
+func wrongType(e *jsonv2.SemanticError) string {
+	t := e.GoType
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var want string
+	var kind jsontext.Kind
+	switch k := t.Kind(); {
+	case t == timeType:
+		want, kind = "a time in RFC 3339 form, like 2026-01-02T15:04:05Z", '"'
+	case k >= reflect.Int && k <= reflect.Uint64:
+		if e.JSONKind == '0' && !strings.ContainsAny(string(e.JSONValue), ".eE") {
+			return "is out of range"
+		}
+		want, kind = "a whole number", '0'
+	case k == reflect.Float32 || k == reflect.Float64:
+		want, kind = "a number", '0'
+	case k == reflect.String:
+		want, kind = "a string", '"'
+	case k == reflect.Bool:
+		want, kind = "true or false", 't'
+	case k == reflect.Slice || k == reflect.Array:
+		want, kind = "an array", '['
+	default:
+		want, kind = "an object", '{'
+	}
+	if got := kindName(e.JSONKind); got != "" && got != kindName(kind) {
+		return "must be " + want + ", not " + got
+	}
+	return "must be " + want
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
 		return "a string"
-	case goKind == "bool":
-		return "true or false"
-	case goKind == "slice", goKind == "array":
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
 		return "an array"
 	}
-	return "an object"
+	return ""
 }
 
 // writeJSON answers v as JSON with status.
