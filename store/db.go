@@ -112,6 +112,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, err
 	}
 	path := filepath.Join(opts.DataDir, FileName)
+	if err := checkFileVersion(ctx, path, latest(ms)); err != nil {
+		return nil, err
+	}
 
 	w, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -103,9 +104,34 @@ func (db *DB) checkVersion(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if known := latest(db.migrations); v > known {
+	return judgeVersion(db.path, v, latest(db.migrations))
+}
+
+// checkFileVersion refuses the database at path, if there is one, when it
+// is newer than known. It reads through a connection of its own that sets
+// nothing but busy_timeout and query_only: the pools switch the file to WAL
+// as they connect, which rewrites its header, and a database this binary
+// refuses must be left byte for byte as it was.
+func checkFileVersion(ctx context.Context, path string, known int) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	conn, err := sql.Open("sqlite", sqliteURI(path)+"?_pragma=busy_timeout(10000)&_pragma=query_only(ON)")
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer conn.Close()
+	v, err := SchemaVersion(ctx, conn)
+	if err != nil {
+		return err
+	}
+	return judgeVersion(path, v, known)
+}
+
+func judgeVersion(path string, v, known int) error {
+	if v > known {
 		return fmt.Errorf("%w: %s is at schema version %d, this binary knows up to %d; run a newer smartbot, or restore a backup made by this version",
-			ErrNewerSchema, db.path, v, known)
+			ErrNewerSchema, path, v, known)
 	}
 	return nil
 }

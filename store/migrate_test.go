@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"maps"
 	"os"
@@ -131,6 +132,51 @@ func TestADatabaseFromANewerBinaryIsRefusedUntouched(t *testing.T) {
 	}
 	if after := storetest.DirDigest(t, dir); !maps.Equal(after, before) {
 		t.Fatal("the refused database's files changed")
+	}
+}
+
+// Switching to WAL rewrites the header (bytes 18 and 19), so a newer
+// database left in rollback-journal mode shows whether Open judged the
+// version before it changed any setting.
+func TestANewerDatabaseInRollbackModeIsRefusedByteForByteUntouched(t *testing.T) {
+	dir := t.TempDir()
+	db := storetest.Open(t, dir)
+	if _, err := db.W.Exec(`insert into schema_migrations (version, name, applied_at) values (9999, '9999_future.sql', '')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	path := filepath.Join(dir, store.FileName)
+	conn, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	if err := conn.QueryRow(`pragma journal_mode = delete`).Scan(&mode); err != nil || mode != "delete" {
+		t.Fatalf("journal mode %q, %v", mode, err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	header, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if header[18] != 1 || header[19] != 1 {
+		t.Fatalf("header bytes 18-19 are %d %d, want 1 1 (rollback journal)", header[18], header[19])
+	}
+	before := storetest.DirDigest(t, dir)
+
+	for _, noMigrate := range []bool{false, true} {
+		_, err := store.Open(context.Background(), store.Options{DataDir: dir, NoMigrate: noMigrate})
+		if !errors.Is(err, store.ErrNewerSchema) {
+			t.Fatalf("open (NoMigrate %v): %v, want ErrNewerSchema", noMigrate, err)
+		}
+		if !strings.Contains(err.Error(), "9999") || !strings.Contains(err.Error(), "newer smartbot") {
+			t.Errorf("error does not tell what to do: %v", err)
+		}
+		if after := storetest.DirDigest(t, dir); !maps.Equal(after, before) {
+			t.Fatalf("open (NoMigrate %v) changed the refused database's files:\nbefore %v\nafter  %v", noMigrate, before, after)
+		}
 	}
 }
 
