@@ -3,7 +3,6 @@ package app
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Product is one item of the catalog. Price is in minor units of Currency.
@@ -35,18 +34,14 @@ func (p *Product) Validate() []FieldError {
 	p.Name = strings.TrimSpace(p.Name)
 	p.SKU = strings.TrimSpace(p.SKU)
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
-	if n := utf8.RuneCountInString(p.Name); n < 1 || n > 200 {
-		errs = append(errs, FieldError{"name", "must be 1 to 200 characters"})
+	if p.Name == "" {
+		errs = append(errs, FieldError{"name", "is required: 1 to 200 characters"})
 	}
-	if len(p.SKU) > 64 {
-		errs = append(errs, FieldError{"sku", "must be at most 64 characters"})
-	}
-	if utf8.RuneCountInString(p.Description) > 4096 {
-		errs = append(errs, FieldError{"description", "must be at most 4096 characters"})
-	}
-	if utf8.RuneCountInString(p.Category) > 100 {
-		errs = append(errs, FieldError{"category", "must be at most 100 characters"})
-	}
+	errs = checkTexts(errs,
+		CheckText("name", p.Name, 200, false),
+		CheckText("sku", p.SKU, 64, false),
+		CheckText("description", p.Description, 4096, true),
+		CheckText("category", p.Category, 100, false))
 	if p.Price < 0 {
 		errs = append(errs, FieldError{"price", "must be zero or more, in minor units (cents)"})
 	}

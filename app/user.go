@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,9 +110,7 @@ func ValidateUser(email, name string, role Role) []FieldError {
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 		errs = append(errs, FieldError{"email", "must be an email address like owner@shop.example"})
 	}
-	if utf8.RuneCountInString(name) > 200 {
-		errs = append(errs, FieldError{"name", "must be at most 200 characters"})
-	}
+	errs = checkTexts(errs, CheckText("name", name, 200, false))
 	if !role.Valid() {
 		errs = append(errs, FieldError{"role", "must be owner, operator or viewer"})
 	}
@@ -124,5 +123,36 @@ func ValidatePassword(field, pw string) []FieldError {
 	if n < MinPasswordLength || n > MaxPasswordLength {
 		return []FieldError{{field, "must be 12 to 256 characters; a few words make a good one"}}
 	}
+	if e := CheckText(field, pw, MaxPasswordLength, false); e != nil {
+		return []FieldError{*e}
+	}
 	return nil
+}
+
+// apiKeyNameRE: what a key is for, in a few plain words.
+var apiKeyNameRE = regexp.MustCompile(`^[\pL\pN][\pL\pN _.\-]{0,99}$`)
+
+// ValidateAPIKey checks the fields of a new API key at now. Every caller
+// (API, panel, CLI) goes through it, so they accept the same names.
+func ValidateAPIKey(name string, role Role, expiresAt *time.Time, now time.Time) []FieldError {
+	var errs []FieldError
+	if !apiKeyNameRE.MatchString(name) {
+		errs = append(errs, FieldError{"name", "must be 1 to 100 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit"})
+	}
+	if !role.Valid() {
+		errs = append(errs, FieldError{"role", "must be owner, operator or viewer"})
+	}
+	if expiresAt != nil && !expiresAt.After(now) {
+		errs = append(errs, FieldError{"expires_at", "must be in the future"})
+	}
+	return errs
+}
+
+// Lower returns the less powerful of two roles: what a key may do when the
+// user who made it now has a smaller role than the key was given.
+func Lower(a, b Role) Role {
+	if a.rank() <= b.rank() {
+		return a
+	}
+	return b
 }

@@ -36,30 +36,34 @@ func (tx *Tx) CreateAPIKey(ctx context.Context, k *app.APIKey, hash string) erro
 }
 
 // APIKeyByHash returns the key whose secret hashes to hash, with the email
-// of the user who made it ("" for none). The caller checks its status.
-func (db *DB) APIKeyByHash(ctx context.Context, hash string) (app.APIKey, string, error) {
-	var email string
-	row := db.R.QueryRowContext(ctx, `select `+apiKeyColumns+`, coalesce(u.email, '')
+// and current role of the user who made it (empty for a key made from the
+// CLI). The caller checks its status and caps its role.
+func (db *DB) APIKeyByHash(ctx context.Context, hash string) (APIKeyRow, error) {
+	var r APIKeyRow
+	var err error
+	row := db.R.QueryRowContext(ctx, `select `+apiKeyColumns+`, coalesce(u.email, ''), coalesce(u.role, '')
 		from api_keys k left join users u on u.id = k.user_id where k.hash = ?`, hash)
-	k, err := scanAPIKey(row.Scan, &email)
+	r.APIKey, err = scanAPIKey(row.Scan, &r.OwnerEmail, &r.OwnerRole)
 	if errors.Is(err, sql.ErrNoRows) {
-		return k, "", app.Errorf(app.EUNAUTHORIZED, "unknown API key")
+		return r, app.Errorf(app.EUNAUTHORIZED, "unknown API key")
 	}
 	if err != nil {
-		return k, "", fmt.Errorf("store: get API key: %w", err)
+		return r, fmt.Errorf("store: get API key: %w", err)
 	}
-	return k, email, nil
+	return r, nil
 }
 
-// APIKeyRow is a key with the email of the user who made it.
+// APIKeyRow is a key with the email and current role of the user who made
+// it; both are empty for a key made from the CLI.
 type APIKeyRow struct {
 	app.APIKey
 	OwnerEmail string
+	OwnerRole  app.Role
 }
 
 // APIKeys lists every key, newest first.
 func (db *DB) APIKeys(ctx context.Context) ([]APIKeyRow, error) {
-	rows, err := db.R.QueryContext(ctx, `select `+apiKeyColumns+`, coalesce(u.email, '')
+	rows, err := db.R.QueryContext(ctx, `select `+apiKeyColumns+`, coalesce(u.email, ''), coalesce(u.role, '')
 		from api_keys k left join users u on u.id = k.user_id order by k.created_at desc, k.id desc`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list API keys: %w", err)
@@ -68,7 +72,7 @@ func (db *DB) APIKeys(ctx context.Context) ([]APIKeyRow, error) {
 	var out []APIKeyRow
 	for rows.Next() {
 		var r APIKeyRow
-		if r.APIKey, err = scanAPIKey(rows.Scan, &r.OwnerEmail); err != nil {
+		if r.APIKey, err = scanAPIKey(rows.Scan, &r.OwnerEmail, &r.OwnerRole); err != nil {
 			return nil, fmt.Errorf("store: list API keys: %w", err)
 		}
 		out = append(out, r)

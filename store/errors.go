@@ -14,6 +14,10 @@ import (
 // mapError turns driver errors into application errors: no rows is
 // ENOTFOUND, a unique violation ECONFLICT, other constraint failures
 // EINVALID. Anything else is returned as it is (and reads as EINTERNAL).
+// The messages never carry SQLite's text (table and column names, the
+// constraint's SQL): the driver error stays in Err, for the logs. Callers
+// that know which field was at fault say so in their own words; validation
+// in app should have refused the input before any constraint sees it.
 func mapError(err error) error {
 	if err == nil {
 		return nil
@@ -27,26 +31,27 @@ func mapError(err error) error {
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return &app.Error{Code: app.ECONFLICT, Message: "already exists: " + constraintDetail(se), Err: err}
+		return &app.Error{Code: app.ECONFLICT, Message: "something with the same value already exists", Err: err}
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return &app.Error{Code: app.EINVALID, Message: "refers to something that does not exist, or is still in use", Err: err}
 	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_DATATYPE:
-		return &app.Error{Code: app.EINVALID, Message: "invalid value: " + constraintDetail(se), Err: err}
+		return &app.Error{Code: app.EINVALID, Message: "a value is not allowed here", Err: err}
 	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-		return &app.Error{Code: app.ECONFLICT, Message: constraintDetail(se), Err: err}
+		return &app.Error{Code: app.ECONFLICT, Message: triggerMessage(se), Err: err}
 	}
 	return err
 }
 
-// constraintDetail keeps the part of SQLite's message that names the
-// constraint ("UNIQUE constraint failed: users.email" → "users.email").
-func constraintDetail(se *sqlite.Error) string {
+// triggerMessage is the sentence a trigger raised with raise(abort, '…'):
+// the schema writes those for people. SQLite appends the extended code in
+// parentheses, which is dropped.
+func triggerMessage(se *sqlite.Error) string {
 	msg := se.Error()
-	if _, after, ok := strings.Cut(msg, "failed: "); ok {
-		return strings.TrimSuffix(after, ")")
+	if i := strings.LastIndex(msg, " ("); i > 0 && strings.HasSuffix(msg, ")") {
+		msg = msg[:i]
 	}
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		return msg[i+2:]
+	if msg == "" || strings.Contains(msg, "constraint failed") {
+		return "this change is not allowed in the current state"
 	}
 	return msg
 }

@@ -29,13 +29,13 @@ func TestPruneDeletesExpiredSessionsTokensAndOldIdempotencyKeys(t *testing.T) {
 				return err
 			}
 		}
-		if err := tx.CreateSetupToken(ctx, "old", now.Add(-time.Minute)); err != nil {
+		if err := tx.CreateSetupToken(ctx, "sbsetup_old", "old", now.Add(-time.Minute)); err != nil {
 			return err
 		}
-		if err := tx.CreateSetupToken(ctx, "new", now.Add(time.Hour)); err != nil {
+		if err := tx.CreateSetupToken(ctx, "sbsetup_new", "new", now.Add(time.Hour)); err != nil {
 			return err
 		}
-		_, _, err := tx.ClaimIdempotencyKey(ctx, "user:1", "k", "POST", "/api/x", "h")
+		err := tx.SaveIdempotentResponse(ctx, "user:1", "k", "POST", "/api/x", store.IdempotentResponse{RequestHash: "h", Status: 201, ContentType: "application/json"})
 		return err
 	})
 	if err != nil {

@@ -11,8 +11,9 @@ import (
 // OnCommit and runs after the commit, in order; a rollback drops it.
 type Tx struct {
 	*sql.Tx
-	db       *DB
-	onCommit []func()
+	db         *DB
+	onCommit   []func()
+	savepoints int
 }
 
 // OnCommit registers f to run after the transaction commits.
@@ -87,6 +88,34 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	for _, f := range tx.onCommit {
 		f()
+	}
+	return nil
+}
+
+// Savepoint runs fn inside a savepoint of tx. When fn returns an error,
+// everything it wrote is undone, the after-commit work it registered is
+// dropped, and tx carries on as it was before; the error is returned. It
+// lets a caller keep a record of a failed attempt (an idempotent request's
+// answer) in the same transaction as the attempt.
+func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	tx.savepoints++
+	name := fmt.Sprintf("sp%d", tx.savepoints)
+	if _, err := tx.ExecContext(ctx, "savepoint "+name); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	hooks := len(tx.onCommit)
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "rollback to "+name); rerr != nil {
+			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rerr, err)
+		}
+		tx.onCommit = tx.onCommit[:hooks]
+		if _, rerr := tx.ExecContext(ctx, "release "+name); rerr != nil {
+			return fmt.Errorf("store: release savepoint: %w (after %w)", rerr, err)
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "release "+name); err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return nil
 }

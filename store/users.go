@@ -37,6 +37,10 @@ func (tx *Tx) CreateUser(ctx context.Context, u *app.User) error {
 		}
 		return fmt.Errorf("store: create user %s: %w", u.Email, err)
 	}
+	// The shop has a user now: a kept first-run link is useless, so forget it.
+	if _, err := tx.ExecContext(ctx, `update setup_tokens set token = null where token is not null`); err != nil {
+		return fmt.Errorf("store: create user %s: %w", u.Email, err)
+	}
 	return tx.Audit(ctx, app.AuditEntry{Action: "user.create", EntityType: "user", EntityID: u.ID, After: u})
 }
 
@@ -94,7 +98,8 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (tx *Tx) user(ctx context.Context, id string) (app.User, error) {
+// User reads the user with id inside the transaction.
+func (tx *Tx) User(ctx context.Context, id string) (app.User, error) {
 	return userWhere(ctx, tx, "id", id)
 }
 
@@ -110,7 +115,7 @@ func (tx *Tx) otherOwners(ctx context.Context, id string) (int, error) {
 // UpdateUser changes a user's name and role and audits it. Demoting the
 // last owner is ECONFLICT.
 func (tx *Tx) UpdateUser(ctx context.Context, id, name string, role app.Role) (app.User, error) {
-	before, err := tx.user(ctx, id)
+	before, err := tx.User(ctx, id)
 	if err != nil {
 		return before, err
 	}
@@ -136,7 +141,7 @@ func (tx *Tx) UpdateUser(ctx context.Context, id, name string, role app.Role) (a
 // DeleteUser removes a user, their sessions and their API keys, and audits
 // it. Removing the last owner is ECONFLICT.
 func (tx *Tx) DeleteUser(ctx context.Context, id string) error {
-	before, err := tx.user(ctx, id)
+	before, err := tx.User(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -158,7 +163,7 @@ func (tx *Tx) DeleteUser(ctx context.Context, id string) error {
 // SetPassword replaces a user's password hash, signs them out everywhere,
 // and audits it (without the hash).
 func (tx *Tx) SetPassword(ctx context.Context, id, hash string) error {
-	if _, err := tx.user(ctx, id); err != nil {
+	if _, err := tx.User(ctx, id); err != nil {
 		return err
 	}
 	now := app.FormatTime(tx.db.now())

@@ -2,12 +2,10 @@ package web
 
 import (
 	"net/http"
-	"regexp"
-	"strings"
 	"time"
 
 	"smartbot/app"
-	"smartbot/app/auth"
+	"smartbot/app/account"
 	"smartbot/store"
 )
 
@@ -67,17 +65,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if !auth.CheckPassword(in.Current, u.PasswordHash) {
-		return app.Invalid(app.FieldError{Field: "current_password", Message: "is not your current password"})
-	}
-	if errs := app.ValidatePassword("new_password", in.New); errs != nil {
-		return app.Invalid(errs...)
-	}
-	hash, err := auth.HashPassword(in.New)
-	if err != nil {
-		return err
-	}
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.SetPassword(r.Context(), u.ID, hash) }); err != nil {
+	if err := s.accounts.ChangePassword(r.Context(), *u, in.Current, in.New); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -89,11 +77,7 @@ func (s *Server) apiSignOutEverywhere(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var n int64
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		n, err = tx.DeleteUserSessions(r.Context(), u.ID)
-		return err
-	})
+	n, err := s.accounts.SignOutEverywhere(r.Context(), u.ID, nil)
 	if err != nil {
 		return err
 	}
@@ -130,38 +114,16 @@ type userInput struct {
 	Password string   `json:"password"`
 }
 
-// createUser validates and stores a new user; shared by the API, the panel
-// and first-run setup.
-func (s *Server) createUser(r *http.Request, in userInput, extra func(tx *store.Tx) error) (app.User, error) {
-	in.Email = app.NormalizeEmail(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
-	errs := app.ValidateUser(in.Email, in.Name, in.Role)
-	errs = append(errs, app.ValidatePassword("password", in.Password)...)
-	if len(errs) > 0 {
-		return app.User{}, app.Invalid(errs...)
-	}
-	hash, err := auth.HashPassword(in.Password)
-	if err != nil {
-		return app.User{}, err
-	}
-	u := app.User{ID: app.NewID(app.PrefixUser), Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash}
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if extra != nil {
-			if err := extra(tx); err != nil {
-				return err
-			}
-		}
-		return tx.CreateUser(r.Context(), &u)
-	})
-	return u, err
+func (in userInput) newUser() account.NewUser {
+	return account.NewUser{Email: in.Email, Name: in.Name, Role: in.Role, Password: in.Password}
 }
 
-func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, tx *store.Tx) error {
 	var in userInput
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.createUser(r, in, nil)
+	u, err := s.accounts.CreateUserTx(r.Context(), tx, in.newUser())
 	if err != nil {
 		return err
 	}
@@ -175,10 +137,6 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.db.User(r.Context(), id)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Name *string   `json:"name"`
 		Role *app.Role `json:"role"`
@@ -186,21 +144,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	name, role := u.Name, u.Role
-	if in.Name != nil {
-		name = strings.TrimSpace(*in.Name)
-	}
-	if in.Role != nil {
-		role = *in.Role
-	}
-	if errs := app.ValidateUser(u.Email, name, role); len(errs) > 0 {
-		return app.Invalid(errs...)
-	}
-	var after app.User
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		after, err = tx.UpdateUser(r.Context(), id, name, role)
-		return err
-	})
+	after, err := s.accounts.UpdateUser(r.Context(), id, account.UserChange{Name: in.Name, Role: in.Role})
 	if err != nil {
 		return err
 	}
@@ -213,7 +157,7 @@ func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteUser(r.Context(), id) }); err != nil {
+	if err := s.accounts.DeleteUser(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -231,14 +175,7 @@ func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if errs := app.ValidatePassword("password", in.Password); errs != nil {
-		return app.Invalid(errs...)
-	}
-	hash, err := auth.HashPassword(in.Password)
-	if err != nil {
-		return err
-	}
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.SetPassword(r.Context(), id, hash) }); err != nil {
+	if err := s.accounts.SetPassword(r.Context(), id, in.Password); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -267,58 +204,45 @@ func (s *Server) apiKeys(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var keyNameRE = regexp.MustCompile(`^[\pL\pN][\pL\pN _.\-]{0,99}$`)
-
 type keyInput struct {
 	Name      string     `json:"name"`
 	Role      app.Role   `json:"role"`
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-// createKey makes an API key for the signed-in user (none for a key made
-// with a key) and returns it with its secret, which is shown this once.
-func (s *Server) createKey(r *http.Request, in keyInput) (apiKeyView, error) {
-	in.Name = strings.TrimSpace(in.Name)
-	var errs []app.FieldError
-	if !keyNameRE.MatchString(in.Name) {
-		errs = append(errs, app.FieldError{Field: "name", Message: "must be 1 to 100 letters, digits, spaces, dots, dashes or underscores"})
-	}
-	if !in.Role.Valid() {
-		errs = append(errs, app.FieldError{Field: "role", Message: "must be owner, operator or viewer"})
-	}
-	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
-		errs = append(errs, app.FieldError{Field: "expires_at", Message: "must be in the future"})
-	}
-	if len(errs) > 0 {
-		return apiKeyView{}, app.Invalid(errs...)
-	}
-	secret, prefix := auth.NewAPIKey()
-	k := app.APIKey{ID: app.NewID(app.PrefixAPIKey), Name: in.Name, Prefix: prefix, Role: in.Role}
-	if in.ExpiresAt != nil {
-		t := in.ExpiresAt.UTC().Truncate(time.Millisecond)
-		k.ExpiresAt = &t
-	}
-	view := apiKeyView{Key: secret, Status: "active"}
+// newKey is the key the request's principal makes: it belongs to the
+// signed-in user, or to the user behind the API key that asks.
+func newKey(r *http.Request, in keyInput) account.NewAPIKey {
+	k := account.NewAPIKey{Name: in.Name, Role: in.Role, ExpiresAt: in.ExpiresAt}
 	if p := principalFrom(r.Context()); p != nil && p.user != nil {
-		k.UserID, view.OwnerEmail = p.user.ID, p.user.Email
+		k.UserID = p.user.ID
 	} else if p != nil && p.key != nil {
 		k.UserID = p.key.UserID
 	}
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.CreateAPIKey(r.Context(), &k, auth.HashToken(secret)) })
-	view.APIKey = k
-	return view, err
+	return k
 }
 
-func (s *Server) apiCreateKey(w http.ResponseWriter, r *http.Request) error {
+// createdKeyView is a new key as the API shows it, with its secret.
+func (s *Server) createdKeyView(r *http.Request, k account.CreatedKey) apiKeyView {
+	view := apiKeyView{APIKey: k.APIKey, Key: k.Secret, Status: "active"}
+	if p := principalFrom(r.Context()); p != nil && p.user != nil {
+		view.OwnerEmail = p.user.Email
+	} else if p != nil {
+		view.OwnerEmail = p.keyOwner
+	}
+	return view
+}
+
+func (s *Server) apiCreateKey(w http.ResponseWriter, r *http.Request, tx *store.Tx) error {
 	var in keyInput
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	view, err := s.createKey(r, in)
+	k, err := s.accounts.CreateAPIKeyTx(r.Context(), tx, newKey(r, in))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, view)
+	writeJSON(w, http.StatusCreated, s.createdKeyView(r, k))
 	return nil
 }
 
@@ -327,7 +251,7 @@ func (s *Server) apiRevokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Write(r.Context(), func(tx *store.Tx) error { _, err := tx.RevokeAPIKey(r.Context(), id); return err }); err != nil {
+	if err := s.accounts.RevokeAPIKey(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

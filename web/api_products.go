@@ -4,11 +4,13 @@ import (
 	"net/http"
 
 	"smartbot/app"
+	"smartbot/app/catalog"
 	"smartbot/store"
 )
 
 // The catalog API, starting with what the event feed and the integrations
-// need: create, get, list. Each creation emits product_updated.
+// need: create, get, list. The catalog service validates, stores and emits
+// product_updated.
 
 type productInput struct {
 	SKU         string `json:"sku"`
@@ -21,35 +23,13 @@ type productInput struct {
 	Active      *bool  `json:"active"`
 }
 
-func (s *Server) apiCreateProduct(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) apiCreateProduct(w http.ResponseWriter, r *http.Request, tx *store.Tx) error {
 	var in productInput
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	p := app.Product{ID: app.NewID(app.PrefixProduct), SKU: in.SKU, Name: in.Name, Description: in.Description,
-		Category: in.Category, Currency: in.Currency, Stock: in.Stock, Active: true}
-	if in.Active != nil {
-		p.Active = *in.Active
-	}
-	errs := p.Validate()
-	if in.Price == nil {
-		errs = append(errs, app.FieldError{Field: "price", Message: "is required, in minor units (1250 for 12.50)"})
-	} else {
-		p.Price = *in.Price
-		if p.Price < 0 {
-			errs = append(errs, app.FieldError{Field: "price", Message: "must be zero or more"})
-		}
-	}
-	if len(errs) > 0 {
-		return app.Invalid(errs...)
-	}
-	err := s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if err := tx.CreateProduct(r.Context(), &p); err != nil {
-			return err
-		}
-		_, err := s.emitter.Emit(r.Context(), tx, p.UpdatedData("created"))
-		return err
-	})
+	p, err := s.catalog.CreateProductTx(r.Context(), tx, catalog.NewProduct{SKU: in.SKU, Name: in.Name, Description: in.Description,
+		Category: in.Category, Price: in.Price, Currency: in.Currency, Stock: in.Stock, Active: in.Active})
 	if err != nil {
 		return err
 	}

@@ -9,18 +9,11 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/auth"
-	"smartbot/store"
 )
 
-// Session lifetimes: a shop owner on a phone should not sign in every day,
-// but a lost phone's session must end. Idle: 3 days; absolute: 30 days.
-const (
-	sessionIdle     = 72 * time.Hour
-	sessionAbsolute = 30 * 24 * time.Hour
-	// Activity is written at most this often per session and per key, so
-	// reads stay reads.
-	touchEvery = time.Minute
-)
+// Activity is written at most this often per session and per key, so
+// reads stay reads.
+const touchEvery = time.Minute
 
 // principal is who a request acts as.
 type principal struct {
@@ -59,13 +52,14 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		if !ok || !strings.HasPrefix(token, auth.APIKeyPrefix) || len(token) > 100 {
 			return nil, app.Errorf(app.EUNAUTHORIZED, "the Authorization header must be 'Bearer sb_…' with an API key")
 		}
-		k, ownerEmail, err := s.db.APIKeyByHash(r.Context(), auth.HashToken(token))
+		row, err := s.db.APIKeyByHash(r.Context(), auth.HashToken(token))
 		if err != nil {
 			if app.ErrorCode(err) == app.EUNAUTHORIZED {
 				return nil, app.Errorf(app.EUNAUTHORIZED, "unknown API key")
 			}
 			return nil, err
 		}
+		k := row.APIKey
 		switch k.Status(now) {
 		case "revoked":
 			return nil, app.Errorf(app.EUNAUTHORIZED, "this API key was revoked")
@@ -74,10 +68,14 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		}
 		s.touchKey(r.Context(), k, now)
 		name := k.Name
-		if ownerEmail != "" {
-			name += " (" + ownerEmail + ")"
+		role := k.Role
+		if row.OwnerEmail != "" {
+			name += " (" + row.OwnerEmail + ")"
+			// A key never acts above the user who made it: demote the user
+			// and their keys follow on the next request.
+			role = app.Lower(role, row.OwnerRole)
 		}
-		return &principal{actor: app.Actor{Type: app.ActorAPIKey, ID: k.ID, Name: name, Role: string(k.Role)}, role: k.Role, key: &k, keyOwner: ownerEmail}, nil
+		return &principal{actor: app.Actor{Type: app.ActorAPIKey, ID: k.ID, Name: name, Role: string(role)}, role: role, key: &k, keyOwner: row.OwnerEmail}, nil
 	}
 	c, err := r.Cookie(s.cookieName())
 	if err != nil || c.Value == "" {
@@ -97,8 +95,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		return nil, app.Errorf(app.EUNAUTHORIZED, "your session has expired; sign in again")
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
-		sess.LastSeenAt, sess.IdleExpiresAt = now, now.Add(sessionIdle)
-		if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.TouchSession(r.Context(), sess) }); err != nil {
+		if sess, err = s.accounts.TouchSession(r.Context(), sess, now); err != nil {
 			s.logWarn(r, "touch session", err)
 		}
 	}
@@ -118,24 +115,14 @@ func (s *Server) touchKey(ctx context.Context, k app.APIKey, now time.Time) {
 	}
 	s.touched[k.ID] = now
 	s.touchMu.Unlock()
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return tx.TouchAPIKey(ctx, k.ID, now) }); err != nil {
+	if err := s.accounts.TouchAPIKey(ctx, k.ID, now); err != nil {
 		s.log.Warn("touch API key", "id", k.ID, "error", err)
 	}
 }
 
 // startSession signs u in: a new session row and its cookie.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u app.User) error {
-	token := auth.NewToken(auth.SessionPrefix)
-	now := s.now().UTC().Truncate(time.Millisecond)
-	sess := app.Session{ID: auth.HashToken(token), UserID: u.ID, CreatedAt: now, LastSeenAt: now,
-		IdleExpiresAt: now.Add(sessionIdle), ExpiresAt: now.Add(sessionAbsolute)}
-	ctx := app.WithActor(r.Context(), app.Actor{Type: app.ActorUser, ID: u.ID, Name: u.Email, Role: string(u.Role)})
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateSession(ctx, sess, remoteIP(r), r.UserAgent()); err != nil {
-			return err
-		}
-		return tx.RecordLogin(ctx, u.ID)
-	})
+	token, sess, err := s.accounts.StartSession(r.Context(), u, remoteIP(r), r.UserAgent())
 	if err != nil {
 		return err
 	}

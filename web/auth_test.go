@@ -69,7 +69,7 @@ func TestEveryRouteAnswersEachKindOfCallerAsItsRoleRuleSays(t *testing.T) {
 	expired := ts.session(ts.users[app.RoleOwner], -time.Minute)
 	revoked := ts.addKey("revoked", app.RoleOwner, ts.users[app.RoleOwner].ID)
 	ctx := context.Background()
-	k, _, err := ts.db.APIKeyByHash(ctx, auth.HashToken(revoked))
+	k, err := ts.db.APIKeyByHash(ctx, auth.HashToken(revoked))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestTheFirstRunSetupLinkCreatesTheOwnerOnce(t *testing.T) {
 	token := auth.NewToken(auth.SetupTokenPrefix)
 	ctx := context.Background()
 	if err := ts.db.Write(ctx, func(tx *store.Tx) error {
-		return tx.CreateSetupToken(ctx, auth.HashToken(token), time.Now().Add(time.Hour))
+		return tx.CreateSetupToken(ctx, token, auth.HashToken(token), time.Now().Add(time.Hour))
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"smartbot/app"
 	"smartbot/store"
@@ -16,62 +18,163 @@ func withPrincipal(ctx context.Context, p *principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// idempotent runs a creating handler at most once per Idempotency-Key and
-// actor: a repeat with the same body gets the first answer again, a repeat
-// with another body is refused, and one that arrives while the first still
-// runs is told to wait. Keys are kept 24 hours. Answers of 5xx are not kept,
-// so a retry after a server failure runs again.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request) error) {
-	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 255 {
-		s.writeError(w, r, app.Invalid(app.FieldError{Field: "Idempotency-Key", Message: "must be at most 255 characters"}))
-		return
-	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		s.writeError(w, r, jsonError(err))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
-	hash := hex.EncodeToString(sum[:])
-	actor := app.ActorFrom(r.Context())
-	actorKey := actor.Type + ":" + actor.ID
+// A create route runs in one write transaction that the router opens and
+// hands to its handler, which joins it with the services' XTx forms. An
+// Idempotency-Key rides in that same transaction: the key is looked up, the
+// change is made and the answer is kept in one commit. A process killed at
+// any point leaves either nothing (a retry makes the change) or all three
+// (a retry gets the first answer); there is no "still running" state to
+// outlive a crash, and two requests with one key meet the single writer
+// one after the other, so the second always finds the first's answer.
+//
+// The answer is buffered and sent only after the commit, so a client never
+// reads a success that did not happen.
 
-	var prev store.IdempotentResponse
-	var first bool
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		var err error
-		prev, first, err = tx.ClaimIdempotencyKey(r.Context(), actorKey, key, r.Method, r.URL.Path, hash)
-		return err
+// txHandler is the handler of a create route.
+type txHandler func(w http.ResponseWriter, r *http.Request, tx *store.Tx) error
+
+// errRollback tells transact's transaction to roll back after a handler
+// failed on the server's side; its answer is in the buffer already.
+var errRollback = errors.New("web: roll back")
+
+// crash points the idempotency crash test stops the process at.
+const (
+	crashClaimed   = "claimed"   // the key was looked up and is new
+	crashChanged   = "changed"   // the handler made its change, not yet committed
+	crashCommitted = "committed" // change and answer committed, answer not sent
+)
+
+// transact runs a create route's handler in one transaction, honouring an
+// Idempotency-Key: a repeat with the same request gets the first answer
+// again (any status below 500, with its content type and Location), a
+// repeat with another request is refused. Keys are kept 24 hours, per
+// actor. Answers of 5xx are not kept: nothing of that attempt is, so a
+// retry runs again.
+func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+		s.writeError(w, r, app.Invalid(app.FieldError{Field: "Idempotency-Key", Message: "must be at most 255 printable ASCII characters"}))
+		return
+	}
+	var hash, actorKey string
+	if key != "" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			s.writeError(w, r, jsonError(err))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.New()
+		io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
+		sum.Write(body)
+		hash = hex.EncodeToString(sum.Sum(nil))
+		actor := app.ActorFrom(r.Context())
+		actorKey = actor.Type + ":" + actor.ID
+	}
+
+	buf := newBufferedWriter()
+	var replay *store.IdempotentResponse
+	ctx := r.Context()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		if key != "" {
+			prev, seen, err := tx.IdempotentResponse(ctx, actorKey, key)
+			if err != nil {
+				return err
+			}
+			if seen {
+				replay = &prev
+				return nil
+			}
+			s.crashPoint(crashClaimed)
+		}
+		err := tx.Savepoint(ctx, func() error { return h(buf, r, tx) })
+		if err != nil {
+			// The handler's writes are undone; its answer is the error.
+			buf.reset()
+			s.writeError(buf, r, err)
+		}
+		if buf.status() >= 500 {
+			return errRollback
+		}
+		s.crashPoint(crashChanged)
+		if key == "" {
+			return nil
+		}
+		return tx.SaveIdempotentResponse(ctx, actorKey, key, r.Method, r.URL.Path, store.IdempotentResponse{
+			RequestHash: hash, Status: buf.status(), ContentType: buf.Header().Get("Content-Type"),
+			Location: buf.Header().Get("Location"), Body: buf.body.Bytes()})
 	})
 	switch {
+	case errors.Is(err, errRollback):
+		buf.sendTo(w)
 	case err != nil:
 		s.writeError(w, r, err)
-		return
-	case !first && prev.RequestHash != hash:
+	case replay != nil && replay.RequestHash != hash:
 		s.writeError(w, r, app.Errorf(app.EINVALID, "this Idempotency-Key was used with a different request; use a new key for a new request"))
-		return
-	case !first && prev.Status == 0:
-		s.writeError(w, r, app.Errorf(app.ECONFLICT, "a request with this Idempotency-Key is still being processed; retry shortly"))
-		return
-	case !first:
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.WriteHeader(prev.Status)
-		w.Write(prev.Body)
-		return
+	case replay != nil:
+		h := w.Header()
+		h.Set("Content-Type", replay.ContentType)
+		h.Set("Cache-Control", "no-store")
+		if replay.Location != "" {
+			h.Set("Location", replay.Location)
+		}
+		h.Set("Idempotent-Replayed", "true")
+		w.WriteHeader(replay.Status)
+		w.Write(replay.Body)
+	default:
+		s.crashPoint(crashCommitted)
+		buf.sendTo(w)
 	}
-	rec := &statusWriter{ResponseWriter: w, copy: &bytes.Buffer{}}
-	if err := h(rec, r); err != nil {
-		s.writeError(rec, r, err)
+}
+
+// crashPoint lets the crash test stop the process at a named step; it does
+// nothing in production.
+func (s *Server) crashPoint(step string) {
+	if s.crashAt != nil {
+		s.crashAt(step)
 	}
-	// The answer is kept even when the client has gone: its retry must find it.
-	ctx := context.WithoutCancel(r.Context())
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		return tx.FinishIdempotencyKey(ctx, actorKey, key, rec.status, rec.copy.Bytes())
-	})
-	if err != nil {
-		s.logWarn(r, "store idempotent response", err)
+}
+
+// bufferedWriter keeps a whole answer in memory until it may be sent.
+type bufferedWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func newBufferedWriter() *bufferedWriter { return &bufferedWriter{header: http.Header{}} }
+
+func (b *bufferedWriter) Header() http.Header { return b.header }
+
+func (b *bufferedWriter) WriteHeader(status int) {
+	if b.code == 0 {
+		b.code = status
 	}
+}
+
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	if b.code == 0 {
+		b.code = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufferedWriter) status() int {
+	if b.code == 0 {
+		return http.StatusOK
+	}
+	return b.code
+}
+
+func (b *bufferedWriter) reset() {
+	b.header, b.code = http.Header{}, 0
+	b.body.Reset()
+}
+
+func (b *bufferedWriter) sendTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(b.status())
+	w.Write(b.body.Bytes())
 }

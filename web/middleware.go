@@ -141,8 +141,8 @@ func remoteIP(r *http.Request) string {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// secure sets the security headers, caps request bodies, and refuses
-// cross-origin state changes from browsers.
+// secure sets the security headers and refuses cross-origin state changes
+// from browsers. Body caps are per route (guard).
 func (s *Server) secure(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -166,12 +166,6 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		if s.secureCookies {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		if r.Body != nil && r.ContentLength != 0 {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		}
 		protected.ServeHTTP(w, r)
 	})
 }
-
-// maxBody caps every request body; JSON bodies have a smaller cap of their own.
-const maxBody = 1 << 20

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -15,7 +14,7 @@ import (
 	"github.com/a-h/templ"
 
 	"smartbot/app"
-	"smartbot/app/auth"
+	"smartbot/app/account"
 	"smartbot/queue"
 	"smartbot/static"
 	"smartbot/store"
@@ -151,7 +150,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) error {
 	if p := principalFrom(r.Context()); p != nil && p.user != nil {
-		if err := s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteSession(r.Context(), p.session.ID) }); err != nil {
+		if err := s.accounts.EndSession(r.Context(), p.session.ID); err != nil {
 			return err
 		}
 	}
@@ -162,7 +161,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) pageSetup(w http.ResponseWriter, r *http.Request) error {
 	token := r.URL.Query().Get("token")
-	ok, err := s.db.SetupTokenValid(r.Context(), auth.HashToken(token))
+	ok, err := s.accounts.SetupValid(r.Context(), token)
 	if err != nil {
 		return err
 	}
@@ -182,8 +181,7 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) error {
 		p.Error = "The two passwords differ."
 		return render(w, r, http.StatusUnprocessableEntity, ui.Setup(p))
 	}
-	in := userInput{Email: p.Email, Name: p.Name, Role: app.RoleOwner, Password: f.Get("password")}
-	u, err := s.createUser(r, in, func(tx *store.Tx) error { return tx.UseSetupToken(r.Context(), auth.HashToken(p.Token)) })
+	u, err := s.accounts.Setup(r.Context(), p.Token, account.NewUser{Email: p.Email, Name: p.Name, Password: f.Get("password")})
 	if app.ErrorCode(err) == app.EINVALID {
 		p.Error = app.ErrorMessage(err)
 		return render(w, r, http.StatusUnprocessableEntity, ui.Setup(p))
@@ -233,26 +231,17 @@ func (s *Server) dashboard(ctx context.Context) (ui.DashboardPage, error) {
 const feedSize = 20
 
 func (s *Server) counters(ctx context.Context) ([]ui.Counter, error) {
-	day := app.FormatTime(s.now().UTC().Truncate(24 * time.Hour))
-	queries := []struct {
-		id, label, sql string
-		args           []any
-	}{
-		{"orders-today", "Orders today", `select count(*) from orders where created_at >= ?`, []any{day}},
-		{"messages-today", "Messages today", `select count(*) from messages where created_at >= ?`, []any{day}},
-		{"events-today", "Events today", `select count(*) from events where created_at >= ?`, []any{day}},
-		{"customers", "Customers", `select count(*) from customers`, nil},
-		{"dead-letters", "Dead letters", `select count(*) from queue_dead_letters`, nil},
+	c, err := s.db.Counters(ctx, s.now().UTC().Truncate(24*time.Hour))
+	if err != nil {
+		return nil, err
 	}
-	out := make([]ui.Counter, 0, len(queries))
-	for _, q := range queries {
-		var n int64
-		if err := s.db.R.QueryRowContext(ctx, q.sql, q.args...).Scan(&n); err != nil {
-			return nil, fmt.Errorf("web: counter %s: %w", q.id, err)
-		}
-		out = append(out, ui.Counter{ID: q.id, Label: q.label, Value: strconv.FormatInt(n, 10)})
-	}
-	return out, nil
+	return []ui.Counter{
+		{ID: "orders-today", Label: "Orders today", Value: strconv.FormatInt(c.OrdersToday, 10)},
+		{ID: "messages-today", Label: "Messages today", Value: strconv.FormatInt(c.MessagesToday, 10)},
+		{ID: "events-today", Label: "Events today", Value: strconv.FormatInt(c.EventsToday, 10)},
+		{ID: "customers", Label: "Customers", Value: strconv.FormatInt(c.Customers, 10)},
+		{ID: "dead-letters", Label: "Dead letters", Value: strconv.FormatInt(c.DeadLetters, 10)},
+	}, nil
 }
 
 func (s *Server) queueRows(ctx context.Context) ([]ui.QueueRow, error) {
@@ -322,8 +311,8 @@ func (s *Server) postUser(w http.ResponseWriter, r *http.Request) error {
 	if err := form(w, r); err != nil {
 		return err
 	}
-	in := userInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: app.Role(r.PostFormValue("role")), Password: r.PostFormValue("password")}
-	if _, err := s.createUser(r, in, nil); err != nil {
+	in := account.NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: app.Role(r.PostFormValue("role")), Password: r.PostFormValue("password")}
+	if _, err := s.accounts.CreateUser(r.Context(), in); err != nil {
 		return formFailed(err, func(status int, msg string) error { return s.renderUsers(w, r, status, msg) })
 	}
 	http.Redirect(w, r, "/users?done=user-added", http.StatusSeeOther)
@@ -336,15 +325,8 @@ func (s *Server) postUserRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := pathID(r, app.PrefixUser, "user")
 	if err == nil {
-		var u app.User
-		if u, err = s.db.User(r.Context(), id); err == nil {
-			role := app.Role(r.PostFormValue("role"))
-			if !role.Valid() {
-				err = app.Invalid(app.FieldError{Field: "role", Message: "must be owner, operator or viewer"})
-			} else {
-				err = s.db.Write(r.Context(), func(tx *store.Tx) error { _, err := tx.UpdateUser(r.Context(), id, u.Name, role); return err })
-			}
-		}
+		role := app.Role(r.PostFormValue("role"))
+		_, err = s.accounts.UpdateUser(r.Context(), id, account.UserChange{Role: &role})
 	}
 	if err != nil {
 		return formFailed(err, func(status int, msg string) error { return s.renderUsers(w, r, status, msg) })
@@ -356,7 +338,7 @@ func (s *Server) postUserRole(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) postUserDelete(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, app.PrefixUser, "user")
 	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error { return tx.DeleteUser(r.Context(), id) })
+		err = s.accounts.DeleteUser(r.Context(), id)
 	}
 	if err != nil {
 		return formFailed(err, func(status int, msg string) error { return s.renderUsers(w, r, status, msg) })
@@ -370,15 +352,9 @@ func (s *Server) postSignOutEverywhere(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	p := principalFrom(r.Context())
-	err = s.db.Write(r.Context(), func(tx *store.Tx) error {
-		if _, err := tx.DeleteUserSessions(r.Context(), u.ID); err != nil {
-			return err
-		}
-		// Keep this browser signed in: recreate its session row.
-		return tx.CreateSession(r.Context(), p.session, remoteIP(r), r.UserAgent())
-	})
-	if err != nil {
+	// Keep this browser signed in: its session starts again at once.
+	keep := &account.SessionStart{Session: principalFrom(r.Context()).session, RemoteAddr: remoteIP(r), UserAgent: r.UserAgent()}
+	if _, err := s.accounts.SignOutEverywhere(r.Context(), u.ID, keep); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/users?done=signed-out", http.StatusSeeOther)
@@ -421,18 +397,18 @@ func (s *Server) postKey(w http.ResponseWriter, r *http.Request) error {
 		t := s.now().Add(time.Duration(n) * 24 * time.Hour)
 		in.ExpiresAt = &t
 	}
-	view, err := s.createKey(r, in)
+	k, err := s.accounts.CreateAPIKey(r.Context(), newKey(r, in))
 	if err != nil {
 		return formFailed(err, func(status int, msg string) error { return s.renderKeys(w, r, status, msg, "") })
 	}
 	// The key is shown in this answer and never again, so no redirect.
-	return s.renderKeys(w, r, http.StatusCreated, "", view.Key)
+	return s.renderKeys(w, r, http.StatusCreated, "", k.Secret)
 }
 
 func (s *Server) postKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, app.PrefixAPIKey, "API key")
 	if err == nil {
-		err = s.db.Write(r.Context(), func(tx *store.Tx) error { _, err := tx.RevokeAPIKey(r.Context(), id); return err })
+		err = s.accounts.RevokeAPIKey(r.Context(), id)
 	}
 	if err != nil {
 		return formFailed(err, func(status int, msg string) error { return s.renderKeys(w, r, status, msg, "") })

@@ -1,25 +1,41 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"smartbot/app"
 )
 
 // route is one entry of the route table: a ServeMux pattern, the least role
-// it needs ("" for public), and its handler.
+// it needs ("" for public), the limits of its request, and its handler.
 type route struct {
 	pattern string
 	need    app.Role
 	// panel routes answer people: no credentials redirects to the sign-in
 	// page instead of a 401 problem.
 	panel bool
-	// idempotent POSTs honour the Idempotency-Key header.
-	idempotent bool
 	// sessionOnly routes act on the signed-in user, whom an API key does not have.
 	sessionOnly bool
+	// maxBody caps the request body; 0 means defaultMaxBody. A declared
+	// Content-Length above it is refused before any of the body is read.
+	maxBody int64
+	// readTimeout is how long the whole request body may take to arrive;
+	// 0 means defaultReadTimeout. An upload route sets a longer one.
+	readTimeout time.Duration
 	handler     func(http.ResponseWriter, *http.Request) error
+	// create routes have a txHandler instead: they run in one transaction
+	// and honour the Idempotency-Key header (idempotency.go).
+	create txHandler
 }
+
+// Request limits of a route that sets none: a JSON body or a form.
+const (
+	defaultMaxBody     = 1 << 20
+	defaultReadTimeout = time.Minute
+)
 
 const public app.Role = ""
 
@@ -30,8 +46,8 @@ func (s *Server) routeTable() []route {
 	api := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: pattern, need: need, handler: h}
 	}
-	create := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
-		return route{pattern: pattern, need: need, idempotent: true, handler: h}
+	create := func(pattern string, need app.Role, h txHandler) route {
+		return route{pattern: pattern, need: need, create: h}
 	}
 	panel := func(pattern string, need app.Role, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: pattern, need: need, panel: true, handler: h}
@@ -129,14 +145,54 @@ func (s *Server) guard(rt route) http.Handler {
 			ctx = withPrincipal(ctx, p)
 		}
 		r = r.WithContext(ctx)
-		if rt.idempotent && r.Header.Get("Idempotency-Key") != "" {
-			s.idempotent(w, r, rt.handler)
+		if err := s.limit(w, r, rt); err != nil {
+			w.Header().Set("Connection", "close")
+			s.fail(w, r, rt, err)
+			return
+		}
+		if rt.create != nil {
+			s.transact(w, r, rt.create)
 			return
 		}
 		if err := rt.handler(w, r); err != nil {
 			s.fail(w, r, rt, err)
 		}
 	})
+}
+
+// limit applies the route's body cap and read deadline. A body declared
+// larger than the cap is refused at once, before a byte of it is read.
+func (s *Server) limit(w http.ResponseWriter, r *http.Request, rt route) error {
+	maxBody, readTimeout := rt.maxBody, rt.readTimeout
+	if maxBody == 0 {
+		maxBody = defaultMaxBody
+	}
+	if readTimeout == 0 {
+		readTimeout = defaultReadTimeout
+	}
+	if r.ContentLength > maxBody {
+		return app.Errorf(app.ETOOLARGE, "the body is %s; this endpoint accepts at most %s", byteSize(r.ContentLength), byteSize(maxBody))
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
+	// The server's own read timeout covers the headers; the body gets the
+	// route's time. Not every writer supports deadlines (tests' recorders).
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout))
+	return nil
+}
+
+// byteSize writes n bytes for people: 512 bytes, 1 MiB, 16 MiB.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // refuse answers a request that may not proceed: a problem document for

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"smartbot/app/account"
+	"smartbot/app/catalog"
 	"smartbot/app/event"
 	"smartbot/queue"
 	"smartbot/store"
@@ -23,6 +25,10 @@ type Options struct {
 	Runner  *queue.Runner
 	Broker  *event.Broker
 	Emitter *event.Emitter
+	// Accounts and Catalog are the services the handlers call; nil makes
+	// them from DB and Emitter.
+	Accounts *account.Service
+	Catalog  *catalog.Service
 	// Log receives request logs and errors; nil discards.
 	Log     *slog.Logger
 	Version string
@@ -40,6 +46,8 @@ type Server struct {
 	runner        *queue.Runner
 	broker        *event.Broker
 	emitter       *event.Emitter
+	accounts      *account.Service
+	catalog       *catalog.Service
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -57,6 +65,10 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	figures   *figures
+
+	// crashAt, set only by the idempotency crash test, runs at each step
+	// of a create request (idempotency.go).
+	crashAt func(step string)
 }
 
 // New returns a server with every route registered.
@@ -70,12 +82,22 @@ func New(opts Options) *Server {
 	if opts.Broker == nil {
 		opts.Broker = event.NewBroker()
 	}
+	if opts.Emitter == nil && opts.Queues != nil {
+		opts.Emitter = event.NewEmitter(opts.Queues, opts.Broker, opts.Now)
+	}
+	if opts.Accounts == nil {
+		opts.Accounts = account.New(account.Options{DB: opts.DB, Now: opts.Now})
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = catalog.New(catalog.Options{DB: opts.DB, Emitter: opts.Emitter})
+	}
 	var counter EventCounter
 	if opts.Emitter != nil {
 		counter = opts.Emitter
 	}
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
+		accounts: opts.Accounts, catalog: opts.Catalog,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),
@@ -97,6 +119,7 @@ func New(opts Options) *Server {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.apiFallback(w, r, mux) }))
+	mux.Handle("/", s.notFound(mux)) // instead of ServeMux's plain 404 and 405 (notfound.go)
 	s.handler = s.observe(s.secure(mux))
 	return s
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"smartbot/app"
-	"smartbot/app/auth"
+	"smartbot/app/account"
 	"smartbot/store"
 )
 
@@ -70,14 +70,11 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return err
 	}
 	defer db.Close()
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return err
-	}
 	ctx = app.WithActor(ctx, cliActor)
+	accounts := account.New(account.Options{DB: db})
 	if sub == "create" {
-		u := app.User{ID: app.NewID(app.PrefixUser), Email: addr, Name: strings.TrimSpace(*name), Role: app.Role(*role), PasswordHash: hash}
-		if err := db.Write(ctx, func(tx *store.Tx) error { return tx.CreateUser(ctx, &u) }); err != nil {
+		u, err := accounts.CreateUser(ctx, account.NewUser{Email: addr, Name: *name, Role: app.Role(*role), Password: password})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "created %s user %s\n", u.Role, u.Email)
@@ -86,7 +83,7 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		if err != nil {
 			return fmt.Errorf("no user with email %s", addr)
 		}
-		if err := db.Write(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, u.ID, hash) }); err != nil {
+		if err := accounts.SetPassword(ctx, u.ID, password); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "set a new password for %s and signed them out everywhere\n", u.Email)
@@ -163,12 +160,11 @@ func apikey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer db.Close()
 	ctx = app.WithActor(ctx, cliActor)
-	secret, prefix := auth.NewAPIKey()
-	k := app.APIKey{ID: app.NewID(app.PrefixAPIKey), Name: strings.TrimSpace(*name), Prefix: prefix, Role: r, ExpiresAt: expiresAt}
-	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.CreateAPIKey(ctx, &k, auth.HashToken(secret)) }); err != nil {
+	k, err := account.New(account.Options{DB: db}).CreateAPIKey(ctx, account.NewAPIKey{Name: *name, Role: r, ExpiresAt: expiresAt})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "created %s API key %q (%s); it is shown once, below:\n%s\n", k.Role, k.Name, k.Prefix, secret)
+	fmt.Fprintf(stdout, "created %s API key %q (%s); it is shown once, below:\n%s\n", k.Role, k.Name, k.Prefix, k.Secret)
 	return nil
 }
 

@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"time"
 
-	"smartbot/app/auth"
+	"smartbot/app/account"
+	"smartbot/app/catalog"
 	"smartbot/app/event"
 	"smartbot/queue"
 	"smartbot/store"
@@ -90,6 +91,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(queues, broker, db.Now)
 	runner := queue.NewRunner(queue.RunnerOptions{Queues: queues, Log: log})
+	accounts := account.New(account.Options{DB: db})
+	catalogs := catalog.New(catalog.Options{DB: db, Emitter: emitter})
 	runner.Start()
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -98,6 +101,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
 	}
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
+		Accounts: accounts, Catalog: catalogs,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
 		Handler:           handler,
@@ -113,7 +117,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "version", version())
 	base := "http://" + displayAddr(ln.Addr().String())
 	fmt.Fprintf(stdout, "Smartbot %s is serving %s (data in %s). Stop it with Ctrl-C.\n", version(), base, cfg.dataDir)
-	if err := firstRun(ctx, db, base, stdout); err != nil {
+	if err := firstRun(ctx, accounts, base, stdout); err != nil {
 		log.Error("first-run setup link", "error", err)
 	}
 
@@ -165,19 +169,16 @@ func displayAddr(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// firstRun prints a one-time setup link when no user exists yet: it creates
-// the owner account, once, within 24 hours.
-func firstRun(ctx context.Context, db *store.DB, base string, stdout io.Writer) error {
-	n, err := db.CountUsers(ctx)
-	if err != nil || n > 0 {
+// firstRun prints the first-run setup link while no user exists: it
+// creates the owner account, once. A restart shows the same link while it
+// has an hour left.
+func firstRun(ctx context.Context, accounts *account.Service, base string, stdout io.Writer) error {
+	token, expires, err := accounts.SetupLink(ctx)
+	if err != nil || token == "" {
 		return err
 	}
-	token := auth.NewToken(auth.SetupTokenPrefix)
-	expires := time.Now().Add(24 * time.Hour)
-	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.CreateSetupToken(ctx, auth.HashToken(token), expires) }); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\nFirst run: open this link within 24 hours to create the shop owner's account (it works once):\n\n  %s/setup?token=%s\n\nOr create one from the command line: smartbot user create --email you@example.com --role owner\n", base, token)
+	fmt.Fprintf(stdout, "\nFirst run: open this link before %s to create the shop owner's account (it works once):\n\n  %s/setup?token=%s\n\nOr create one from the command line: smartbot user create --email you@example.com --role owner\n",
+		expires.Local().Format("2006-01-02 15:04 MST"), base, token)
 	return nil
 }
 
