@@ -2,6 +2,7 @@ package queue
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -28,6 +29,29 @@ func (e retryAfterError) Unwrap() error { return e.err }
 // RetryAfter wraps err so the next attempt waits d instead of the queue's
 // backoff (a webhook endpoint's Retry-After, a rate limit's reset).
 func RetryAfter(err error, d time.Duration) error { return retryAfterError{err, d} }
+
+// snoozeError puts a job back for a while without spending an attempt.
+type snoozeError struct{ d time.Duration }
+
+func (e snoozeError) Error() string { return fmt.Sprintf("snoozed for %s", e.d) }
+
+// Snooze returns an error that puts the job back in its queue for d without
+// spending an attempt: the job comes back after d with the same Attempt.
+// A handler returns it, as is or wrapped, when the job cannot run yet
+// through no fault of its own: a webhook endpoint's Retry-After, WhatsApp's
+// pacing, an open send circuit breaker, a paused connection. A job can snooze
+// any number of times. RetryAfter, by contrast, is a failure: it spends an
+// attempt and only chooses the delay. A negative d counts as zero.
+func Snooze(d time.Duration) error { return snoozeError{max(d, 0)} }
+
+// snoozed reports whether err asks to snooze, and for how long.
+func snoozed(err error) (time.Duration, bool) {
+	var s snoozeError
+	if errors.As(err, &s) {
+		return s.d, true
+	}
+	return 0, false
+}
 
 // Exponential returns a backoff that doubles from base up to max, with equal
 // jitter: the delay before attempt n+1 is somewhere in [d/2, d) where

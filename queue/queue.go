@@ -8,9 +8,17 @@
 // receives one message per transaction and, with its poll loop, sleeps while
 // busy, which caps a queue far below what this file can do. The runner claims
 // several jobs per transaction and commits acknowledgements in groups, with
-// its own queries on goqite's table (see claim and settle in runner.go).
-// Jobs that used their attempts move to queue_dead_letters, out of the
-// receive path, where they can be retried or discarded.
+// its own queries on goqite's table (see claim, renew and settle in
+// coordinator.go). Jobs that used their attempts move to
+// queue_dead_letters, out of the receive path, where they can be retried or
+// discarded.
+//
+// A claim counts an attempt (goqite's received column) and holds the job
+// for its queue's Timeout; the runner renews the claims of every job it
+// holds, running or still waiting for a worker, so in a running process a
+// claim never lapses and an attempt counts only for a job that started.
+// Jobs put back unstarted (by Pause or Shutdown) or snoozed by their
+// handler (Snooze) get their attempt back.
 package queue
 
 import (

@@ -2,7 +2,7 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"smartbot/app"
 	"smartbot/store"
 )
 
@@ -19,7 +18,8 @@ type Job struct {
 	ID    string
 	Queue Name
 	Body  []byte
-	// Attempt is 1 on the first run, 2 on the first retry, and so on.
+	// Attempt is 1 on the first run, 2 on the first retry, and so on. A
+	// snoozed job comes back with the same Attempt.
 	Attempt  int
 	Enqueued time.Time
 }
@@ -27,9 +27,17 @@ type Job struct {
 // Handler does one job. A nil error acknowledges it; an error retries it
 // with backoff until its attempts are used, then moves it to the dead
 // letters. Wrap the error with Permanent to give up at once, or RetryAfter to
-// choose the delay. A job may run more than once after a crash, so handlers
-// must be idempotent. ctx is cancelled when shutdown's deadline passes.
+// choose the delay; return Snooze(d) to put the job back for d without
+// spending an attempt. A job may run more than once after a crash, so
+// handlers must be idempotent. ctx is cancelled at the queue's JobTimeout
+// and when shutdown's deadline passes.
 type Handler func(ctx context.Context, job Job) error
+
+// DefaultJobTimeout is a queue's job deadline unless its Config says
+// otherwise: long enough to re-encode a WhatsApp-sized video (16 MB) on a
+// small machine, short enough that a hung handler gives its job back within
+// minutes.
+const DefaultJobTimeout = 5 * time.Minute
 
 // Config is one queue's settings.
 type Config struct {
@@ -37,14 +45,23 @@ type Config struct {
 	Concurrency int
 	// Prefetch is how many claimed jobs may wait in memory for a free worker
 	// (default 16×Concurrency). Claiming ahead lets one transaction claim
-	// many jobs; a crash returns them to the queue after Timeout. A job whose
-	// claim lapses while it waits is claimed again, never run twice.
+	// many jobs. Waiting jobs keep their claims like running ones; a
+	// graceful shutdown or a Pause puts them back untouched. After a crash
+	// they return to the queue after Timeout with one attempt counted.
 	Prefetch int
 	// MaxAttempts is how many times a job runs before it is a dead letter (default 8).
 	MaxAttempts int
-	// Timeout is how long a claimed job stays invisible to other claims; a
-	// running job's timeout is extended every Timeout/2 (default 1 minute).
+	// Timeout is how long a claim keeps a job invisible to other claims.
+	// The runner renews the claims of all its jobs, waiting or running,
+	// every Timeout/3, so only a stopped process loses them (default 1 minute).
 	Timeout time.Duration
+	// JobTimeout is the deadline of one attempt (default DefaultJobTimeout).
+	// Past it the handler's context is cancelled, the attempt counts as
+	// failed at once (retried with backoff, or a dead letter when its
+	// attempts are used) and the claim is no longer renewed. A handler that
+	// ignores its context keeps its worker until it returns, and its late
+	// result is ignored: the job may meanwhile run again.
+	JobTimeout time.Duration
 	// Backoff is the delay after a failed attempt (default Exponential(1s, 1h)).
 	Backoff func(attempt int) time.Duration
 }
@@ -61,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = time.Minute
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = DefaultJobTimeout
 	}
 	if c.Backoff == nil {
 		c.Backoff = Exponential(time.Second, time.Hour)
@@ -86,8 +106,8 @@ type RunnerOptions struct {
 }
 
 // Runner works the queues that have a handler: it claims jobs, runs them on
-// each queue's workers, and settles the outcomes, claims and settlements
-// sharing one write transaction per round.
+// each queue's workers, and settles the outcomes, claims, renewals and
+// settlements sharing one write transaction per round.
 type Runner struct {
 	queues      *Queues
 	db          *store.DB
@@ -97,21 +117,24 @@ type Runner struct {
 	states      map[Name]*queueState
 
 	results chan result
-	// outstanding holds the ids of the jobs claimed and not yet settled;
-	// only the coordinator touches it.
-	outstanding map[string]struct{}
 	// stopping is closed by Shutdown: claim nothing more. workersDone
-	// closes when every worker has returned; abandon when Shutdown's
-	// deadline passes first.
+	// closes when every worker has returned; abandon when a Shutdown's
+	// deadline passes first, abandonErr then being that deadline's error.
 	stopping    chan struct{}
 	workersDone chan struct{}
 	abandon     chan struct{}
+	abandonErr  error
 	loopDone    chan struct{}
 	jobCtx      context.Context
 	cancelJobs  context.CancelFunc
 	workers     sync.WaitGroup
 	started     atomic.Bool
 	stopOnce    sync.Once
+	abandonOnce sync.Once
+
+	// onRound, when set (by tests, before Start), runs in the coordinator
+	// after each of its rounds.
+	onRound func()
 }
 
 type queueState struct {
@@ -120,10 +143,18 @@ type queueState struct {
 	handler Handler
 	jobs    chan Job
 
+	// paused is read on every job; mu guards resumed, which is closed when
+	// a paused queue resumes.
+	paused  atomic.Bool
+	mu      sync.Mutex
+	resumed chan struct{}
+
 	// Owned by the coordinator goroutine.
-	outstanding int // claimed and not yet settled
+	outstanding map[string]struct{} // claimed and not yet settled
 	ready       bool
 	nextAt      time.Time
+	// renewAt is when the claims in outstanding must next be renewed.
+	renewAt time.Time
 
 	// Read by Stats: claimed mirrors outstanding.
 	claimed   atomic.Int64
@@ -160,7 +191,6 @@ func NewRunner(opts RunnerOptions) *Runner {
 		batchWindow: opts.BatchWindow,
 		states:      make(map[Name]*queueState),
 		results:     make(chan result, 1024),
-		outstanding: make(map[string]struct{}),
 		stopping:    make(chan struct{}),
 		workersDone: make(chan struct{}),
 		abandon:     make(chan struct{}),
@@ -169,7 +199,7 @@ func NewRunner(opts RunnerOptions) *Runner {
 		cancelJobs:  cancel,
 	}
 	for _, n := range Names {
-		r.states[n] = &queueState{name: n, cfg: opts.Config[n].withDefaults()}
+		r.states[n] = &queueState{name: n, cfg: opts.Config[n].withDefaults(), outstanding: make(map[string]struct{})}
 	}
 	return r
 }
@@ -179,11 +209,63 @@ func (r *Runner) Handle(name Name, h Handler) {
 	if r.started.Load() {
 		panic("queue: Handle after Start")
 	}
+	r.state(name).handler = h
+}
+
+func (r *Runner) state(name Name) *queueState {
 	s, ok := r.states[name]
 	if !ok {
 		panic(fmt.Sprintf("queue: no queue %q", name))
 	}
-	s.handler = h
+	return s
+}
+
+// Pause stops starting jobs of queue name, before or after Start, until
+// Resume. Nothing is lost: running jobs finish, claimed jobs still waiting
+// in memory go back to the queue untouched, and no job is claimed while the
+// queue is paused. The send circuit breaker and a paused WhatsApp
+// connection use it.
+func (r *Runner) Pause(name Name) {
+	s := r.state(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.paused.Load() {
+		return
+	}
+	s.resumed = make(chan struct{})
+	s.paused.Store(true)
+	// Wake the coordinator to put back what waits in memory.
+	r.queues.notify(name)
+}
+
+// Resume undoes Pause: the queue's jobs run again in their order (priority,
+// then age).
+func (r *Runner) Resume(name Name) {
+	s := r.state(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.paused.Load() {
+		return
+	}
+	s.paused.Store(false)
+	close(s.resumed)
+	r.queues.notify(name)
+}
+
+// Paused reports whether queue name is paused.
+func (r *Runner) Paused(name Name) bool { return r.state(name).paused.Load() }
+
+// gate is nil when s may start jobs, and otherwise a channel closed on Resume.
+func (s *queueState) gate() chan struct{} {
+	if !s.paused.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.paused.Load() {
+		return nil
+	}
+	return s.resumed
 }
 
 // Start launches the workers and the coordinator and returns.
@@ -191,7 +273,7 @@ func (r *Runner) Start() {
 	if r.started.Swap(true) {
 		return
 	}
-	if err := r.db.Prepare(context.Background(), claimSQL, nextDueSQL, deleteDoneSQL); err != nil {
+	if err := r.db.Prepare(context.Background(), claimSQL, nextDueSQL, deleteDoneSQL, renewSQL); err != nil {
 		// Unprepared, the same queries still run, only slower.
 		r.log.Warn("queue: prepare statements", "error", err)
 	}
@@ -224,31 +306,52 @@ func (r *Runner) Started() bool {
 }
 
 // Shutdown stops claiming jobs, waits for the running ones to finish, settles
-// them and puts claimed jobs that never started back in their queue. When ctx
-// ends first, running jobs' contexts are cancelled and they are left to be
-// claimed again after a restart, once their timeout passes; Shutdown then
+// them and puts claimed jobs that never started back in their queue, then
+// returns nil. When ctx ends first, running jobs' contexts are cancelled and
+// they are left to be claimed again after a restart, once their timeout
+// passes; Shutdown then writes what it knows (one short transaction) and
 // returns ctx's error.
+//
+// Shutdown may be called any number of times, also concurrently: every call
+// waits like the first, until the runner has stopped or its own ctx ends.
+// Once one call's deadline abandoned running jobs, every call returns that
+// call's error.
 func (r *Runner) Shutdown(ctx context.Context) error {
 	if !r.started.Load() {
 		return nil
 	}
 	r.stopOnce.Do(func() { close(r.stopping) })
-	var err error
 	select {
 	case <-r.workersDone:
+	case <-r.abandon:
 	case <-ctx.Done():
-		err = ctx.Err()
-		r.cancelJobs()
-		close(r.abandon)
+		r.abandonOnce.Do(func() {
+			r.abandonErr = ctx.Err()
+			r.cancelJobs()
+			close(r.abandon)
+		})
 	}
 	<-r.loopDone
 	r.cancelJobs()
-	return err
+	select {
+	case <-r.abandon:
+		return r.abandonErr
+	default:
+		return nil
+	}
 }
 
 func (r *Runner) work(s *queueState) {
 	defer r.workers.Done()
 	for {
+		if gate := s.gate(); gate != nil {
+			select {
+			case <-gate:
+				continue
+			case <-r.stopping:
+				return
+			}
+		}
 		// Check stopping first, so a worker that could take a job and stop
 		// in the same instant stops.
 		select {
@@ -260,449 +363,54 @@ func (r *Runner) work(s *queueState) {
 		case <-r.stopping:
 			return
 		case job := <-s.jobs:
-			err := r.run(s, job)
-			r.results <- result{q: s, job: job, err: err}
+			if s.paused.Load() {
+				// Paused while this worker waited: the job goes back.
+				r.results <- result{q: s, job: job, release: true}
+				continue
+			}
+			r.run(s, job)
 		}
 	}
 }
 
-// run calls the handler with panic recovery, extending the job's timeout
-// while it runs.
-func (r *Runner) run(s *queueState, job Job) (err error) {
-	ext := r.extender(s, job)
-	defer ext.Stop()
+// errDeadline is the cause of a job context that reached its JobTimeout.
+var errDeadline = errors.New("job deadline")
+
+// run calls the handler with the queue's deadline and panic recovery, and
+// reports the outcome once: when the handler returns, or at the deadline
+// if that comes first.
+func (r *Runner) run(s *queueState, job Job) {
+	ctx, cancel := context.WithTimeoutCause(r.jobCtx, s.cfg.JobTimeout, errDeadline)
+	defer cancel()
+	var reported atomic.Bool
+	report := func(err error) bool {
+		if !reported.CompareAndSwap(false, true) {
+			return false
+		}
+		r.results <- result{q: s, job: job, err: err}
+		return true
+	}
+	// At the deadline the attempt fails at once, so that its claim is
+	// settled and no longer renewed even if the handler never returns.
+	stop := context.AfterFunc(ctx, func() {
+		if context.Cause(ctx) == errDeadline {
+			report(fmt.Errorf("job ran past its %s deadline: %w", s.cfg.JobTimeout, context.DeadlineExceeded))
+		}
+	})
+	err := r.call(ctx, s, job)
+	stop()
+	if !report(err) {
+		r.log.Warn("job returned after its deadline; its result is ignored", "queue", s.name, "id", job.ID, "error", err)
+	}
+}
+
+// call runs the handler, turning a panic into an error.
+func (r *Runner) call(ctx context.Context, s *queueState, job Job) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("job panicked", "queue", s.name, "id", job.ID, "panic", p, "stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return s.handler(r.jobCtx, job)
-}
-
-// extension pushes a running job's timeout forward every Timeout/2 until
-// stopped, so a long job is not claimed a second time while it runs.
-type extension struct {
-	mu      sync.Mutex
-	t       *time.Timer
-	stopped bool
-}
-
-func (r *Runner) extender(s *queueState, job Job) *extension {
-	every := s.cfg.Timeout / 2
-	e := &extension{}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.t = time.AfterFunc(every, func() {
-		until := app.FormatTime(r.db.Now().Add(s.cfg.Timeout))
-		err := r.db.Write(r.jobCtx, func(tx *store.Tx) error {
-			_, err := tx.ExecContext(r.jobCtx, `update goqite set timeout = ? where id = ?`, until, job.ID)
-			return err
-		})
-		if err != nil {
-			r.log.Warn("extend job timeout", "queue", s.name, "id", job.ID, "error", err)
-		}
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if !e.stopped {
-			e.t.Reset(every)
-		}
-	})
-	return e
-}
-
-// Stop ends the extension; a push under way finishes, none follows.
-func (e *extension) Stop() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.stopped = true
-	e.t.Stop()
-}
-
-// coordinate is the one goroutine that touches the database for the runner:
-// each round it settles the finished jobs and claims new ones for the queues
-// that are ready and have room, in one transaction, then waits for a result,
-// a wake-up or the next due job.
-func (r *Runner) coordinate() {
-	defer close(r.loopDone)
-	var pending []result
-	timer := time.NewTimer(r.poll)
-	defer timer.Stop()
-	stopping := false
-	stopCh := r.stopping
-	var lastClaim time.Time
-	for {
-		pending = r.drain(pending)
-		if r.queues.takeWake() {
-			r.markPending()
-		}
-		if carry, claimed, err := r.round(pending, stopping); err != nil {
-			r.log.Error("queue round", "error", err)
-			// Keep the results to settle next round; back off a little so a
-			// broken database does not spin the loop.
-			time.Sleep(50 * time.Millisecond)
-		} else {
-			pending = append(pending[:0], carry...)
-			if claimed > 0 {
-				lastClaim = time.Now()
-			}
-		}
-		if stopping {
-			select {
-			case <-r.workersDone:
-				r.finish(r.drain(pending))
-				return
-			case <-r.abandon:
-				r.finish(r.drain(pending))
-				return
-			default:
-			}
-		}
-
-		timer.Reset(r.wait())
-		select {
-		case res := <-r.results:
-			pending = append(pending, res)
-		case <-r.queues.wake:
-			r.markPending()
-			// Under load, jobs are committed one after another; claiming
-			// each on its own would spend a transaction per job. Leaving at
-			// least BatchWindow between claims lets them gather, so one
-			// transaction claims several. An idle runner claims at once.
-			if gap := r.batchWindow - time.Since(lastClaim); gap > 0 {
-				time.Sleep(gap)
-			}
-		case <-timer.C:
-			r.markDue()
-		case <-stopCh:
-			stopping, stopCh = true, nil
-		// Closed channels are always ready: wait on these only while
-		// stopping, or a runner with no workers would never sleep.
-		case <-whileStopping(stopping, r.workersDone):
-		case <-whileStopping(stopping, r.abandon):
-		}
-		if !stopping {
-			select {
-			case <-r.stopping:
-				stopping, stopCh = true, nil
-			default:
-			}
-		}
-	}
-}
-
-// whileStopping is c once stopping, and nil (never ready) before.
-func whileStopping(stopping bool, c chan struct{}) chan struct{} {
-	if stopping {
-		return c
-	}
-	return nil
-}
-
-// drain appends every result already waiting.
-func (r *Runner) drain(pending []result) []result {
-	for {
-		select {
-		case res := <-r.results:
-			pending = append(pending, res)
-		default:
-			return pending
-		}
-	}
-}
-
-// finish settles the last results and releases the claimed jobs no worker
-// took.
-func (r *Runner) finish(pending []result) {
-	for _, s := range r.states {
-		if s.jobs == nil {
-			continue
-		}
-	loop:
-		for {
-			select {
-			case job := <-s.jobs:
-				pending = append(pending, result{q: s, job: job, release: true})
-			default:
-				break loop
-			}
-		}
-	}
-	if len(pending) == 0 {
-		return
-	}
-	err := r.db.Write(context.Background(), func(tx *store.Tx) error {
-		return r.settle(context.Background(), tx, pending)
-	})
-	if err != nil {
-		r.log.Error("queue: settle at shutdown; the jobs will run again after their timeout", "error", err)
-	}
-}
-
-func (r *Runner) markPending() {
-	for n, s := range r.states {
-		if r.queues.pending[n].Swap(false) && s.handler != nil {
-			s.ready = true
-		}
-	}
-}
-
-// markDue marks every queue ready when the timer fires: a job became due,
-// or the poll interval passed and another process may have enqueued.
-func (r *Runner) markDue() {
-	now := r.db.Now()
-	for _, s := range r.states {
-		if s.handler == nil {
-			continue
-		}
-		s.ready = true
-		// A queue without room is not claimed from, so its due time would
-		// not be refreshed; forget it rather than wake for it again.
-		if !s.nextAt.IsZero() && !s.nextAt.After(now) {
-			s.nextAt = time.Time{}
-		}
-	}
-}
-
-// wait is how long the coordinator may sleep: until the earliest known due
-// job, or the poll interval.
-func (r *Runner) wait() time.Duration {
-	d := r.poll
-	now := r.db.Now()
-	for _, s := range r.states {
-		if s.handler != nil && !s.nextAt.IsZero() {
-			d = min(d, max(s.nextAt.Sub(now), time.Millisecond))
-		}
-	}
-	return d
-}
-
-// round settles pending and claims for the ready queues in one transaction,
-// then hands the claimed jobs to the workers. It returns the results to
-// settle in the next round (claimed jobs that must not run again) and how
-// many jobs it claimed.
-func (r *Runner) round(pending []result, stopping bool) ([]result, int, error) {
-	type want struct {
-		s *queueState
-		n int
-	}
-	var wants []want
-	if !stopping {
-		for _, s := range r.states {
-			if s.handler == nil || !s.ready {
-				continue
-			}
-			settled := 0
-			for _, p := range pending {
-				if p.q == s {
-					settled++
-				}
-			}
-			room := s.cfg.Concurrency + s.cfg.Prefetch - (s.outstanding - settled)
-			if room > 0 {
-				wants = append(wants, want{s, room})
-			}
-		}
-	}
-	if len(pending) == 0 && len(wants) == 0 {
-		return nil, 0, nil
-	}
-	ctx := context.Background()
-	claimed := make([][]Job, len(wants))
-	nextAt := make([]time.Time, len(wants))
-	err := r.db.Write(ctx, func(tx *store.Tx) error {
-		if err := r.settle(ctx, tx, pending); err != nil {
-			return err
-		}
-		for i, w := range wants {
-			jobs, err := r.claim(ctx, tx, w.s, w.n)
-			if err != nil {
-				return err
-			}
-			claimed[i] = jobs
-			if len(jobs) < w.n {
-				if nextAt[i], err = r.nextDue(ctx, tx, w.s); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	var carry []result
-	total := 0
-	for _, p := range pending {
-		delete(r.outstanding, p.job.ID)
-		p.q.outstanding--
-		p.q.claimed.Add(-1)
-		switch {
-		case p.release:
-		case p.err == nil:
-			p.q.processed.Add(1)
-		default:
-			p.q.failed.Add(1)
-		}
-	}
-	for i, w := range wants {
-		s := w.s
-		if len(claimed[i]) < w.n {
-			s.ready = false
-			s.nextAt = nextAt[i]
-		}
-		total += len(claimed[i])
-		for _, job := range claimed[i] {
-			if _, dup := r.outstanding[job.ID]; dup {
-				// Its claim lapsed while it waited in memory and this
-				// claim renewed it; it is already on its way to a worker.
-				continue
-			}
-			r.outstanding[job.ID] = struct{}{}
-			s.outstanding++
-			s.claimed.Add(1)
-			if job.Attempt > s.cfg.MaxAttempts {
-				// Claimed more times than allowed without ever settling:
-				// every run died with the process or outlived its timeout.
-				carry = append(carry, result{q: s, job: job, err: Permanent(fmt.Errorf("gave up after %d attempts that never finished (the process stopped, or the job ran past its %s timeout)", job.Attempt-1, s.cfg.Timeout))})
-				continue
-			}
-			s.jobs <- job
-		}
-	}
-	return carry, total, nil
-}
-
-// The runner's own queries on goqite's table, prepared once at Start.
-const (
-	// claimSQL takes up to n visible jobs in goqite's receive order.
-	claimSQL = `
-		update goqite set timeout = ?, received = received + 1
-		where id in (
-			select id from goqite
-			where queue = ? and timeout <= ?
-			order by priority desc, created
-			limit ?
-		)
-		returning id, body, received, created`
-	nextDueSQL = `select min(timeout) from goqite where queue = ?`
-	// deleteDoneSQL acknowledges any number of jobs: the ids travel as a JSON array.
-	deleteDoneSQL = `delete from goqite where id in (select value from json_each(?))`
-)
-
-// claim takes up to n visible jobs of s's queue, highest priority and oldest
-// first, making them invisible for the queue's timeout.
-func (r *Runner) claim(ctx context.Context, tx *store.Tx, s *queueState, n int) ([]Job, error) {
-	now := r.db.Now()
-	stmt, err := tx.Prepared(ctx, claimSQL)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := stmt.QueryContext(ctx, app.FormatTime(now.Add(s.cfg.Timeout)), string(s.name), app.FormatTime(now), n)
-	if err != nil {
-		return nil, fmt.Errorf("queue: claim %s: %w", s.name, err)
-	}
-	defer rows.Close()
-	var jobs []Job
-	for rows.Next() {
-		j := Job{Queue: s.name}
-		var created string
-		if err := rows.Scan(&j.ID, &j.Body, &j.Attempt, &created); err != nil {
-			return nil, fmt.Errorf("queue: claim %s: %w", s.name, err)
-		}
-		j.Enqueued, _ = app.ParseTime(created)
-		jobs = append(jobs, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("queue: claim %s: %w", s.name, err)
-	}
-	return jobs, nil
-}
-
-// nextDue is when the earliest job of s's queue that is not visible now
-// becomes visible; zero when the queue is empty.
-func (r *Runner) nextDue(ctx context.Context, tx *store.Tx, s *queueState) (time.Time, error) {
-	var next *string
-	stmt, err := tx.Prepared(ctx, nextDueSQL)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if err := stmt.QueryRowContext(ctx, string(s.name)).Scan(&next); err != nil {
-		return time.Time{}, fmt.Errorf("queue: next due in %s: %w", s.name, err)
-	}
-	if next == nil {
-		return time.Time{}, nil
-	}
-	return app.ParseTime(*next)
-}
-
-// settle records the outcome of finished jobs: delete the done ones, delay
-// the ones to retry, move the ones out of attempts to the dead letters, and
-// put back the ones never started.
-func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result) error {
-	now := r.db.Now()
-	var done []string
-	for _, p := range pending {
-		switch {
-		case p.release:
-			if _, err := tx.ExecContext(ctx, `update goqite set timeout = ?, received = max(received - 1, 0) where id = ?`,
-				app.FormatTime(now), p.job.ID); err != nil {
-				return fmt.Errorf("queue: release %s: %w", p.job.ID, err)
-			}
-		case p.err == nil:
-			done = append(done, p.job.ID)
-		default:
-			delay, retry := nextDelay(p.err, p.job.Attempt, p.q.cfg)
-			if retry {
-				r.log.Warn("job failed; will retry", "queue", p.q.name, "id", p.job.ID, "attempt", p.job.Attempt, "retry_in", delay, "error", p.err)
-				if _, err := tx.ExecContext(ctx, `update goqite set timeout = ? where id = ?`,
-					app.FormatTime(now.Add(delay)), p.job.ID); err != nil {
-					return fmt.Errorf("queue: reschedule %s: %w", p.job.ID, err)
-				}
-				continue
-			}
-			r.log.Error("job failed; moved to dead letters", "queue", p.q.name, "id", p.job.ID, "attempt", p.job.Attempt, "error", p.err)
-			if err := bury(ctx, tx, p.job.ID, p.job.Attempt, p.err.Error(), now); err != nil {
-				return err
-			}
-		}
-	}
-	if len(done) == 0 {
-		return nil
-	}
-	// One statement for any number of ids: they travel as a JSON array.
-	ids, _ := json.Marshal(done)
-	stmt, err := tx.Prepared(ctx, deleteDoneSQL)
-	if err != nil {
-		return err
-	}
-	if _, err := stmt.ExecContext(ctx, string(ids)); err != nil {
-		return fmt.Errorf("queue: delete done jobs: %w", err)
-	}
-	return nil
-}
-
-// bury moves job id from goqite into the dead letters with its last error.
-func bury(ctx context.Context, tx *store.Tx, id string, attempts int, lastErr string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `
-		insert into queue_dead_letters (id, queue, body, attempts, error, enqueued_at, failed_at)
-		select id, queue, body, ?, ?, created, ? from goqite where id = ?`,
-		attempts, lastErr, app.FormatTime(now), id)
-	if err != nil {
-		return fmt.Errorf("queue: bury %s: %w", id, err)
-	}
-	if _, err := tx.ExecContext(ctx, `delete from goqite where id = ?`, id); err != nil {
-		return fmt.Errorf("queue: bury %s: %w", id, err)
-	}
-	return nil
-}
-
-// takeWake consumes a pending wake-up without blocking.
-func (q *Queues) takeWake() bool {
-	select {
-	case <-q.wake:
-		return true
-	default:
-		return false
-	}
+	return s.handler(ctx, job)
 }
