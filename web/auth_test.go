@@ -149,39 +149,43 @@ func orAllowed(s string) string {
 
 func TestAViewerCannotChangeAnything(t *testing.T) {
 	ts := newTestServer(t)
-	before := digest(t, ts.db)
 	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
-	// Sign-in bookkeeping aside, nothing a viewer sends may change data.
-	before = digest(t, ts.db)
+	creds := map[string]func(*req){
+		"key":     func(r *req) { r.key = ts.keys[app.RoleViewer] },
+		"session": func(r *req) { r.cookie = viewer },
+	}
+	// Sign-in bookkeeping aside (a key's first use stamps its last-used
+	// time), nothing a viewer sends may change data: use each credential
+	// once, then take the digest every refused request is held to.
+	for _, cred := range creds {
+		r := req{method: "GET", path: "/api/me"}
+		cred(&r)
+		if res, body := ts.do(r); res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/me: %d %.200s", res.StatusCode, body)
+		}
+	}
+	before := digest(t, ts.db)
+	tried := 0
 	for _, rt := range ts.server.Routes() {
 		method, _ := fill(rt.Pattern)
 		if method == http.MethodGet || rt.Need == "" || rt.Need == app.RoleViewer {
 			continue
 		}
-		for _, cred := range []func(*req){func(r *req) { r.key = ts.keys[app.RoleViewer] }, func(r *req) { r.cookie = viewer }} {
+		tried++
+		for name, cred := range creds {
 			r := requestFor(rt.Pattern, rt.Panel)
 			cred(&r)
 			if res, body := ts.do(r); res.StatusCode != http.StatusForbidden {
-				t.Errorf("viewer %s: %d, want 403\n%.200s", rt.Pattern, res.StatusCode, body)
+				t.Errorf("viewer %s %s: %d, want 403\n%.200s", name, rt.Pattern, res.StatusCode, body)
+			}
+			if after := digest(t, ts.db); after != before {
+				t.Fatalf("viewer %s %s was refused but changed the database", name, rt.Pattern)
 			}
 		}
 	}
-	// The viewer key's first use set its last-used time; do that before the digest too.
-	ts.do(req{method: "GET", path: "/api/me", key: ts.keys[app.RoleViewer]})
-	before2 := digest(t, ts.db)
-	for _, rt := range ts.server.Routes() {
-		method, _ := fill(rt.Pattern)
-		if method == http.MethodGet || rt.Need == "" || rt.Need == app.RoleViewer {
-			continue
-		}
-		r := requestFor(rt.Pattern, rt.Panel)
-		r.key = ts.keys[app.RoleViewer]
-		ts.do(r)
+	if tried < 10 {
+		t.Fatalf("only %d routes a viewer may not use: the table is not being walked", tried)
 	}
-	if digest(t, ts.db) != before2 {
-		t.Fatal("a viewer's refused requests changed the database")
-	}
-	_ = before
 }
 
 func TestAnAPIKeyOfADeletedUserStopsWorking(t *testing.T) {
@@ -265,6 +269,22 @@ func TestSignInSetsAHardenedCookieAndSignOutEndsTheSession(t *testing.T) {
 	}
 	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" {
 		t.Fatalf("session cookie = %+v", cookie)
+	}
+	// The database keeps only the token's hash: a stolen copy holds no
+	// usable session.
+	var ids []string
+	rows, err := ts.db.R.Query(`select id from sessions where user_id = ?`, ts.users[app.RoleOperator].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if want := auth.HashToken(cookie.Value); len(ids) != 1 || ids[0] != want {
+		t.Fatalf("stored session ids %q, want just %q, the hash of the cookie's token", ids, want)
 	}
 	if res, _ := ts.do(req{method: "GET", path: "/api/me", cookie: cookie.Value}); res.StatusCode != 200 {
 		t.Fatalf("session does not work: %d", res.StatusCode)
