@@ -35,12 +35,21 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "smartbot:", err)
-		}
-		os.Exit(exitCode(err))
+	if code := report(err, os.Stderr); code != 0 {
+		os.Exit(code)
 	}
+}
+
+// report prints err for the person at the terminal, unless the flag package
+// already has, and returns the exit status.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	if !errors.Is(err, errUsage) {
+		fmt.Fprintln(stderr, "smartbot:", err)
+	}
+	return exitCode(err)
 }
 
 // errUsage marks an error whose message the flag package already printed.

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -28,12 +26,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
-	if err != nil {
-		code = exitCode(err)
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(&errOut, "smartbot:", err)
-		}
-	}
+	code = report(err, &errOut)
 	return code, out.String(), errOut.String()
 }
 
