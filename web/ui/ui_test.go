@@ -412,16 +412,18 @@ func TestIDsCannotBreakOutOfURLsOrExpressions(t *testing.T) {
 	}
 }
 
-// TestSnapshot writes every page, as phone and desktop screenshots would see
-// it, to $UI_SNAPSHOT_DIR with the static files beside them at the paths
-// the pages link to. Open the .html files in a browser, or screenshot them:
+// TestEveryPageSnapshotsToAStandaloneFileWhoseAssetsResolve writes every
+// page, as phone and desktop screenshots would see it, with the static
+// files beside them at the paths the pages link to, and checks that every
+// asset a page links to is there. The files go to a temporary directory, or
+// to $UI_SNAPSHOT_DIR to keep them; open them in a browser, or screenshot them:
 //
 //	UI_SNAPSHOT_DIR=/tmp/ui-snap go test ./web/ui -run Snapshot
 //	chromium --headless --screenshot=users.png --window-size=390,844 file:///tmp/ui-snap/users.html
-func TestSnapshot(t *testing.T) {
+func TestEveryPageSnapshotsToAStandaloneFileWhoseAssetsResolve(t *testing.T) {
 	dir := os.Getenv("UI_SNAPSHOT_DIR")
 	if dir == "" {
-		t.Skip("set UI_SNAPSHOT_DIR to write the rendered pages there")
+		dir = t.TempDir()
 	}
 	for _, name := range []string{"app.css", "datastar.js", "favicon.svg"} {
 		url := static.URL(name)
@@ -444,6 +446,15 @@ func TestSnapshot(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, p.name+".html"), []byte(html), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		links := assetLink.FindAllStringSubmatch(html, -1)
+		if len(links) == 0 {
+			t.Errorf("%s links to no static file: it would show unstyled", p.name)
+		}
+		for _, m := range links {
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(m[1]))); err != nil {
+				t.Errorf("%s links to %s, which the snapshot lacks", p.name, m[1])
+			}
+		}
 		if strings.Contains(html, "<details>") {
 			// The same page with every <details> unfolded.
 			open := strings.ReplaceAll(html, "<details>", "<details open>")
@@ -454,6 +465,9 @@ func TestSnapshot(t *testing.T) {
 	}
 	t.Logf("wrote %d pages to %s", len(pages()), dir)
 }
+
+// assetLink finds the static files a snapshot page loads.
+var assetLink = regexp.MustCompile(`(?:href|src)="(static/[^"?#]+)`)
 
 // fetchStatic gets an asset through static.Handler, as the browser would.
 func fetchStatic(url string) ([]byte, error) {
