@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"smartbot/app"
@@ -58,15 +59,15 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 	}
 	var hash, actorKey string
 	if key != "" {
-		body, err := io.ReadAll(r.Body)
+		sum := sha256.New()
+		io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
+		body, err := spool(r.Body, sum)
 		if err != nil {
 			s.writeError(w, r, jsonError(err))
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.New()
-		io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
-		sum.Write(body)
+		defer body.Close()
+		r.Body = body
 		hash = hex.EncodeToString(sum.Sum(nil))
 		actor := app.ActorFrom(r.Context())
 		actorKey = actor.Type + ":" + actor.ID
@@ -125,6 +126,49 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 		s.crashPoint(crashCommitted)
 		buf.sendTo(w)
 	}
+}
+
+// spoolInMemory is the largest body spool keeps in memory.
+const spoolInMemory = 1 << 20
+
+// spool reads a request body to hash it before the handler reads it again:
+// a body up to spoolInMemory stays in memory, a larger one (an upload
+// route's) goes to a temporary file, so no upload is ever held in memory
+// whole. Closing what it returns removes the file.
+func spool(body io.Reader, sum io.Writer) (io.ReadCloser, error) {
+	head, err := io.ReadAll(io.LimitReader(io.TeeReader(body, sum), spoolInMemory+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(head) <= spoolInMemory {
+		return io.NopCloser(bytes.NewReader(head)), nil
+	}
+	f, err := os.CreateTemp("", "smartbot-body-*")
+	if err != nil {
+		return nil, err
+	}
+	file := &tempFile{f}
+	if _, err := f.Write(head); err != nil {
+		file.Close()
+		return nil, err
+	}
+	if _, err := io.Copy(f, io.TeeReader(body, sum)); err != nil {
+		file.Close()
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		file.Close()
+		return nil, err
+	}
+	return file, nil
+}
+
+// tempFile is a spooled body; Close removes it.
+type tempFile struct{ *os.File }
+
+func (f *tempFile) Close() error {
+	f.File.Close()
+	return os.Remove(f.Name())
 }
 
 // crashPoint lets the crash test stop the process at a named step; it does

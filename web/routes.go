@@ -229,22 +229,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err erro
 // apiFallback answers /api paths no route matched: 405 with Allow when the
 // path exists under another method, 404 otherwise.
 func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" {
-			allow = append(allow, m)
-		}
-	}
-	if len(allow) > 0 {
+	if allow := allowedMethods(mux, r); len(allow) > 0 {
 		for _, m := range allow {
 			w.Header().Add("Allow", m)
 		}
 		s.writeError(w, r, &app.Error{Code: errMethod, Message: r.Method + " is not allowed here"})
 		return
 	}
-	s.writeError(w, r, app.Errorf(app.ENOTFOUND, "no such API endpoint: %s %s", r.Method, r.URL.Path))
+	s.writeError(w, r, app.Errorf(app.ENOTFOUND, "no such API endpoint: %s %s", r.Method, truncate(r.URL.Path, 200)))
 }
 
 func isDatastar(r *http.Request) bool { return r.Header.Get("Datastar-Request") == "true" }
