@@ -28,7 +28,9 @@ func layerRules(pkgs []pkg) []string {
 		standard[p.ImportPath] = p.Standard
 	}
 	own := func(path string) bool { return path == module || strings.HasPrefix(path, module+"/") }
-	under := func(path, dir string) bool { return path == module+"/"+dir || strings.HasPrefix(path, module+"/"+dir+"/") }
+	under := func(path, dir string) bool {
+		return path == module+"/"+dir || strings.HasPrefix(path, module+"/"+dir+"/")
+	}
 	sqlDriver := func(path string) bool {
 		return path == "database/sql" || strings.HasPrefix(path, "modernc.org/sqlite") || strings.Contains(path, "sqlite3") || path == "maragu.dev/goqite"
 	}
