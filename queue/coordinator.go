@@ -273,6 +273,10 @@ func (r *Runner) round(pending []result, stopping bool) ([]result, int, error) {
 	var carry []result
 	total := 0
 	for _, p := range pending {
+		if !p.due.IsZero() && (p.q.nextAt.IsZero() || p.due.Before(p.q.nextAt)) {
+			// Wake for a retry, a snoozed or a released job when it is due.
+			p.q.nextAt = p.due
+		}
 		delete(p.q.outstanding, p.job.ID)
 		p.q.claimed.Add(-1)
 		switch {
@@ -410,10 +414,12 @@ func (r *Runner) nextDue(ctx context.Context, tx *store.Tx, s *queueState) (time
 // retry, and move the ones out of attempts to the dead letters.
 func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result, now time.Time) error {
 	var done []string
-	for _, p := range pending {
+	for i := range pending {
+		p := &pending[i]
 		switch {
 		case p.release:
-			if _, err := tx.ExecContext(ctx, releaseSQL, app.FormatTime(now), p.job.ID); err != nil {
+			p.due = now
+			if _, err := tx.ExecContext(ctx, releaseSQL, app.FormatTime(p.due), p.job.ID); err != nil {
 				return fmt.Errorf("queue: release %s: %w", p.job.ID, err)
 			}
 		case p.err == nil:
@@ -421,7 +427,8 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result, now
 		default:
 			if d, ok := snoozed(p.err); ok {
 				r.log.Debug("job snoozed", "queue", p.q.name, "id", p.job.ID, "attempt", p.job.Attempt, "for", d)
-				if _, err := tx.ExecContext(ctx, releaseSQL, app.FormatTime(now.Add(d)), p.job.ID); err != nil {
+				p.due = now.Add(d)
+				if _, err := tx.ExecContext(ctx, releaseSQL, app.FormatTime(p.due), p.job.ID); err != nil {
 					return fmt.Errorf("queue: snooze %s: %w", p.job.ID, err)
 				}
 				continue
@@ -429,7 +436,8 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result, now
 			delay, retry := nextDelay(p.err, p.job.Attempt, p.q.cfg)
 			if retry {
 				r.log.Warn("job failed; will retry", "queue", p.q.name, "id", p.job.ID, "attempt", p.job.Attempt, "retry_in", delay, "error", p.err)
-				if _, err := tx.ExecContext(ctx, retrySQL, app.FormatTime(now.Add(delay)), p.job.ID); err != nil {
+				p.due = now.Add(delay)
+				if _, err := tx.ExecContext(ctx, retrySQL, app.FormatTime(p.due), p.job.ID); err != nil {
 					return fmt.Errorf("queue: reschedule %s: %w", p.job.ID, err)
 				}
 				continue

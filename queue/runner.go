@@ -168,6 +168,9 @@ type result struct {
 	err error
 	// release puts an unstarted job back untouched, as if never claimed.
 	release bool
+	// due is set by settle when the job stays in the queue: when it is
+	// visible again.
+	due time.Time
 }
 
 // NewRunner returns a runner for the queues; register handlers with Handle,

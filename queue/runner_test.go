@@ -1,12 +1,13 @@
 package queue_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,27 +44,130 @@ func start(t testing.TB, r *queue.Runner) {
 	})
 }
 
-// waitFor polls cond until it holds, failing the test after 10 seconds.
-func waitFor(t testing.TB, what string, cond func() bool) {
+// clock is the store's clock in tests that need time to pass: it moves only
+// when told. It starts an hour ahead, because goqite stamps the jobs it
+// enqueues with the real time: they are visible at once.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Now().Add(time.Hour)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// openWithClock opens a fresh migrated database in dir whose clock is c.
+func openWithClock(t testing.TB, dir string, c *clock) *store.DB {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+	db, err := store.Open(context.Background(), store.Options{DataDir: dir, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// rounds follows a runner's coordinator: tests wait on it, not on time.
+type rounds struct {
+	n    atomic.Int64
+	tick chan struct{}
+}
+
+// watch hooks r's rounds; also, when given, runs in the coordinator after
+// each round. Call it before Start.
+func watch(r *queue.Runner, also func()) *rounds {
+	w := &rounds{tick: make(chan struct{}, 1)}
+	queue.OnRound(r, func() {
+		if also != nil {
+			also()
 		}
-		time.Sleep(5 * time.Millisecond)
+		w.n.Add(1)
+		select {
+		case w.tick <- struct{}{}:
+		default:
+		}
+	})
+	return w
+}
+
+// until checks cond after every round until it holds; the 10 seconds are
+// only there to fail a test that would otherwise hang.
+func (w *rounds) until(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	fail := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case <-w.tick:
+		case <-fail:
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
+}
+
+// pass waits until n more rounds have completed: the second of two rounds
+// began after the call, so it saw everything done before it.
+func (w *rounds) pass(t testing.TB, n int) {
+	t.Helper()
+	target := w.n.Load() + int64(n)
+	w.until(t, fmt.Sprintf("%d rounds", n), func() bool { return w.n.Load() >= target })
+}
+
+// row is what goqite holds of one job.
+type row struct {
+	received int
+	timeout  string
+}
+
+// jobRow reads body's row in goqite; ok is false once it is gone.
+func jobRow(t testing.TB, db *store.DB, body string) (row, bool) {
+	t.Helper()
+	var r row
+	err := db.R.QueryRow(`select received, timeout from goqite where body = ?`, []byte(body)).Scan(&r.received, &r.timeout)
+	if err != nil {
+		return r, false
+	}
+	return r, true
+}
+
+// receive takes the next value from c, failing after 10 seconds.
+func receive[T any](t testing.TB, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("gave up waiting for %s", what)
+		panic("unreachable")
 	}
 }
 
 func TestAJobEnqueuedInARolledBackTransactionNeverRuns(t *testing.T) {
 	db := storetest.New(t)
 	qs := queue.New(db)
-	var ran sync.Map
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond})
+	var mu sync.Mutex
+	var ran []string
+	// One worker runs jobs in the order they were enqueued: had the
+	// rolled-back job been stored, it would run before the committed one.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
+		queue.OrderProcessing: {Concurrency: 1},
+	}})
 	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
-		ran.Store(string(job.Body), true)
+		mu.Lock()
+		defer mu.Unlock()
+		ran = append(ran, string(job.Body))
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
 
 	rollback := errors.New("changed my mind")
@@ -76,91 +180,77 @@ func TestAJobEnqueuedInARolledBackTransactionNeverRuns(t *testing.T) {
 	if !errors.Is(err, rollback) {
 		t.Fatalf("write returned %v, want the rollback error", err)
 	}
-	// A committed job sent after it runs; by then the rolled-back one would
-	// have run too, had it ever been visible.
 	send(t, db, qs, queue.OrderProcessing, "committed")
-	waitFor(t, "the committed job", func() bool { _, ok := ran.Load("committed"); return ok })
-	time.Sleep(50 * time.Millisecond) // several poll intervals
-	if _, ok := ran.Load("rolled back"); ok {
-		t.Fatal("the job of the rolled-back transaction ran")
-	}
-	if n := storetest.Count(t, db, `select count(*) from goqite`); n != 0 {
-		t.Fatalf("goqite holds %d rows, want 0", n)
+	w.until(t, "the committed job to be done", func() bool {
+		return storetest.Count(t, db, `select count(*) from goqite`) == 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(ran, []string{"committed"}) {
+		t.Fatalf("ran %q, want only the committed job", ran)
 	}
 }
 
 func TestAJobEnqueuedOnAnIdleQueueStartsWithoutWaitingForThePoll(t *testing.T) {
 	db := storetest.New(t)
 	qs := queue.New(db)
-	started := make(chan time.Time, 1)
+	started := make(chan struct{}, 1)
 	// An hour between polls: only the wake-up on commit can start the job.
 	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: time.Hour})
 	r.Handle(queue.MessageSending, func(ctx context.Context, job queue.Job) error {
-		started <- time.Now()
+		started <- struct{}{}
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
-	time.Sleep(20 * time.Millisecond) // let the runner go idle
+	w.pass(t, 1) // the first round found nothing; the runner is idle
 
 	send(t, db, qs, queue.MessageSending, "hello")
-	select {
-	case <-started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the job did not start: the runner was not woken by the commit")
-	}
+	receive(t, started, "the job to start: the runner was not woken by the commit")
 }
 
-func TestAFailingJobIsRetriedWithGrowingGapsThenBuriedWithItsError(t *testing.T) {
-	db := storetest.New(t)
+func TestAFailingJobIsRetriedAfterItsBackoffThenBuriedWithItsError(t *testing.T) {
+	c := newClock()
+	db := openWithClock(t, t.TempDir(), c)
 	qs := queue.New(db)
-	var mu sync.Mutex
-	var runs []time.Time
-	var asked []time.Duration
-	backoff := func(attempt int) time.Duration {
-		d := time.Duration(attempt) * 30 * time.Millisecond
-		mu.Lock()
-		asked = append(asked, d)
-		mu.Unlock()
-		return d
-	}
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
+	backoff := func(attempt int) time.Duration { return time.Duration(attempt) * time.Minute }
+	attempts := make(chan int, 8)
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 5 * time.Millisecond, Config: map[queue.Name]queue.Config{
 		queue.WebhookDelivery: {MaxAttempts: 4, Backoff: backoff},
 	}})
 	r.Handle(queue.WebhookDelivery, func(ctx context.Context, job queue.Job) error {
-		mu.Lock()
-		runs = append(runs, time.Now())
-		mu.Unlock()
+		attempts <- job.Attempt
 		return fmt.Errorf("endpoint answered 503 on attempt %d", job.Attempt)
 	})
+	w := watch(r, nil)
 	start(t, r)
 
-	send(t, db, qs, queue.WebhookDelivery, `{"event":"evt_1"}`)
+	const body = `{"event":"evt_1"}`
+	send(t, db, qs, queue.WebhookDelivery, body)
+	for want := 1; want <= 4; want++ {
+		if got := receive(t, attempts, fmt.Sprintf("attempt %d", want)); got != want {
+			t.Fatalf("ran attempt %d, want %d", got, want)
+		}
+		if want == 4 {
+			break
+		}
+		// The job waits out its backoff: it comes back only when the clock
+		// has moved past it.
+		due := app.FormatTime(c.Now().Add(backoff(want)))
+		w.until(t, fmt.Sprintf("attempt %d to be rescheduled at %s", want, due), func() bool {
+			got, _ := jobRow(t, db, body)
+			return got.timeout == due && got.received == want
+		})
+		c.Advance(backoff(want))
+	}
 	var dead []queue.DeadLetter
-	waitFor(t, "the dead letter", func() bool {
+	w.until(t, "the dead letter", func() bool {
 		var err error
 		dead, err = qs.DeadLetters(context.Background(), queue.WebhookDelivery, "", 10)
 		return err == nil && len(dead) == 1
 	})
-
-	mu.Lock()
-	defer mu.Unlock()
-	if len(runs) != 4 {
-		t.Fatalf("ran %d times, want 4 (MaxAttempts)", len(runs))
-	}
-	if len(asked) != 3 {
-		t.Fatalf("asked for %d backoffs, want 3 (between 4 attempts)", len(asked))
-	}
-	for i := 1; i < len(runs); i++ {
-		gap := runs[i].Sub(runs[i-1])
-		if gap < asked[i-1] {
-			t.Errorf("gap before attempt %d was %v, shorter than the backoff %v", i+1, gap, asked[i-1])
-		}
-		if i > 1 && asked[i-1] <= asked[i-2] {
-			t.Errorf("backoff did not grow: %v then %v", asked[i-2], asked[i-1])
-		}
-	}
 	d := dead[0]
-	if d.Attempts != 4 || d.Error != "endpoint answered 503 on attempt 4" || string(d.Body) != `{"event":"evt_1"}` {
+	if d.Attempts != 4 || d.Error != "endpoint answered 503 on attempt 4" || string(d.Body) != body {
 		t.Fatalf("dead letter = %+v, want 4 attempts, the last error and the body", d)
 	}
 	if n := storetest.Count(t, db, `select count(*) from goqite`); n != 0 {
@@ -202,12 +292,13 @@ func TestPermanentErrorsAndPanicsAreHandledWithoutStoppingTheRunner(t *testing.T
 		good.Add(1)
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
 
 	for _, b := range []string{"panic", "permanent", "ok"} {
 		send(t, db, qs, queue.MediaProcessing, b)
 	}
-	waitFor(t, "two dead letters and the good job", func() bool {
+	w.until(t, "two dead letters and the good job", func() bool {
 		dead, _ := qs.DeadLetters(context.Background(), queue.MediaProcessing, "", 10)
 		return len(dead) == 2 && good.Load() == 1
 	})
@@ -240,11 +331,12 @@ func TestDeadLettersCanBeRetriedAndDiscardedWithAnAuditRow(t *testing.T) {
 		done.Add(1)
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
 	send(t, db, qs, queue.OrderProcessing, "a")
 	send(t, db, qs, queue.OrderProcessing, "b")
 	var dead []queue.DeadLetter
-	waitFor(t, "two dead letters", func() bool {
+	w.until(t, "two dead letters", func() bool {
 		dead, _ = qs.DeadLetters(context.Background(), queue.OrderProcessing, "", 10)
 		return len(dead) == 2
 	})
@@ -257,7 +349,7 @@ func TestDeadLettersCanBeRetriedAndDiscardedWithAnAuditRow(t *testing.T) {
 	if err := qs.Discard(ctx, dead[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the retried job", func() bool { return done.Load() == 1 })
+	w.until(t, "the retried job", func() bool { return done.Load() == 1 })
 	if n := storetest.Count(t, db, `select count(*) from queue_dead_letters`); n != 0 {
 		t.Fatalf("%d dead letters left, want 0", n)
 	}
@@ -279,13 +371,14 @@ func TestShutdownWaitsForRunningJobsAndSettlesThem(t *testing.T) {
 	r := queue.NewRunner(queue.RunnerOptions{Queues: qs})
 	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
 		close(started)
-		time.Sleep(300 * time.Millisecond)
+		// Still running when Shutdown begins.
+		<-queue.Stopping(r)
 		finished.Store(true)
 		return nil
 	})
 	r.Start()
 	send(t, db, qs, queue.OrderProcessing, "slow")
-	<-started
+	receive(t, started, "the job to start")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -300,66 +393,439 @@ func TestShutdownWaitsForRunningJobsAndSettlesThem(t *testing.T) {
 	}
 }
 
-func TestShutdownPastItsDeadlineLeavesTheJobToRunAgain(t *testing.T) {
-	db := storetest.New(t)
+func TestShutdownPastItsDeadlineCancelsTheJobAndLeavesItToRunAgain(t *testing.T) {
+	c := newClock()
+	db := openWithClock(t, t.TempDir(), c)
 	qs := queue.New(db)
 	started := make(chan struct{})
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
-		queue.OrderProcessing: {Timeout: 300 * time.Millisecond},
-	}})
+	cancelled := make(chan error, 1)
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs})
 	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
 		close(started)
 		<-ctx.Done()
-		time.Sleep(50 * time.Millisecond) // still busy when shutdown gives up
+		cancelled <- ctx.Err()
+		<-hold // still busy when shutdown gives up
 		return ctx.Err()
 	})
 	r.Start()
 	send(t, db, qs, queue.OrderProcessing, "stuck")
-	<-started
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	receive(t, started, "the job to start")
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	if err := r.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("shutdown: %v, want the deadline error", err)
 	}
+	if err := receive(t, cancelled, "the job's context to end"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the job's context ended with %v, want cancelled", err)
+	}
 
-	// A new runner, as after a restart, gets the job once its timeout passes.
+	// A new runner, as after a restart, gets the job once its claim lapses.
 	attempts := make(chan int, 1)
-	r2 := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 20 * time.Millisecond})
+	r2 := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 5 * time.Millisecond})
 	r2.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
 		attempts <- job.Attempt
 		return nil
 	})
 	start(t, r2)
-	select {
-	case a := <-attempts:
-		if a != 2 {
-			t.Fatalf("the job ran again as attempt %d, want 2", a)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the abandoned job never ran again")
+	c.Advance(time.Minute + time.Second) // the default Timeout
+	if a := receive(t, attempts, "the abandoned job to run again"); a != 2 {
+		t.Fatalf("the job ran again as attempt %d, want 2", a)
 	}
 }
 
 func TestALongJobKeepsItsClaimWhileItRuns(t *testing.T) {
-	db := storetest.New(t)
+	c := newClock()
+	db := openWithClock(t, t.TempDir(), c)
 	qs := queue.New(db)
+	const timeout = 100 * time.Millisecond
+	started := make(chan struct{})
+	release := make(chan struct{})
 	var runs atomic.Int32
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond, Config: map[queue.Name]queue.Config{
-		queue.MediaProcessing: {Concurrency: 2, Timeout: 100 * time.Millisecond},
+	// An hour between polls: only the renewal timer makes rounds.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: time.Hour, Config: map[queue.Name]queue.Config{
+		queue.MediaProcessing: {Concurrency: 1, Timeout: timeout},
 	}})
 	r.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {
 		runs.Add(1)
-		time.Sleep(600 * time.Millisecond) // six timeouts
+		close(started)
+		<-release
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
 	send(t, db, qs, queue.MediaProcessing, "video")
-	waitFor(t, "the job to finish", func() bool {
-		return runs.Load() >= 1 && storetest.Count(t, db, `select count(*) from goqite`) == 0
-	})
-	if n := runs.Load(); n != 1 {
-		t.Fatalf("the long job ran %d times, want 1: its claim was not extended", n)
+	receive(t, started, "the job to start")
+
+	// Six timeouts pass while it runs.
+	for range 15 {
+		c.Advance(timeout * 2 / 5)
+		w.pass(t, 2)
 	}
+	got, _ := jobRow(t, db, "video")
+	if now := app.FormatTime(c.Now()); got.received != 1 || got.timeout <= now {
+		t.Fatalf("after six timeouts the running job's row is %+v at %s, want still claimed once (timeout in the future)", got, now)
+	}
+	close(release)
+	w.until(t, "the job to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("the long job ran %d times, want 1", n)
+	}
+}
+
+func TestAJobWaitingBehindASlowJobRunsOnceAndCountsOneAttempt(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	type run struct {
+		attempt, received int
+		claimed           bool
+	}
+	runs := make(chan run, 10)
+	// One worker and an 800 ms job ahead: the next job waits in memory for
+	// eight of its claim's timeouts.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
+		queue.OrderProcessing: {Concurrency: 1, Timeout: 100 * time.Millisecond, MaxAttempts: 5},
+	}})
+	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
+		if string(job.Body) == "slow" {
+			time.Sleep(800 * time.Millisecond) // the work, not synchronisation
+			return nil
+		}
+		var received int
+		var timeout string
+		err := db.R.QueryRow(`select received, timeout from goqite where id = ?`, job.ID).Scan(&received, &timeout)
+		if err != nil {
+			return err
+		}
+		runs <- run{job.Attempt, received, timeout > app.FormatTime(db.Now())}
+		return nil
+	})
+	w := watch(r, nil)
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		for _, b := range []string{"slow", "next"} {
+			if err := qs.Send(context.Background(), tx, queue.OrderProcessing, []byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, r)
+	w.until(t, "both jobs to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+
+	got := receive(t, runs, "the next job")
+	if got.attempt != 1 || got.received != 1 || !got.claimed {
+		t.Fatalf("the next job ran as %+v, want attempt 1 with one receive in goqite and its claim held", got)
+	}
+	if len(runs) != 0 {
+		t.Fatalf("the next job ran %d more times", len(runs))
+	}
+	if n := storetest.Count(t, db, `select count(*) from queue_dead_letters`); n != 0 {
+		t.Fatalf("%d dead letters, want none", n)
+	}
+}
+
+func TestASnoozedJobComesBackAfterItsDelayWithItsAttemptUnchanged(t *testing.T) {
+	c := newClock()
+	db := openWithClock(t, t.TempDir(), c)
+	qs := queue.New(db)
+	attempts := make(chan int, 4)
+	var calls atomic.Int32
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 5 * time.Millisecond})
+	r.Handle(queue.MessageSending, func(ctx context.Context, job queue.Job) error {
+		attempts <- job.Attempt
+		if calls.Add(1) == 1 {
+			return fmt.Errorf("whatsapp asks to wait: %w", queue.Snooze(time.Hour))
+		}
+		return nil
+	})
+	w := watch(r, nil)
+	start(t, r)
+	send(t, db, qs, queue.MessageSending, "hello")
+
+	if a := receive(t, attempts, "the first run"); a != 1 {
+		t.Fatalf("first run is attempt %d, want 1", a)
+	}
+	due := app.FormatTime(c.Now().Add(time.Hour))
+	w.until(t, "the job to be put back for an hour, its attempt given back", func() bool {
+		got, _ := jobRow(t, db, "hello")
+		return got.timeout == due && got.received == 0
+	})
+	w.pass(t, 2)
+	if len(attempts) != 0 {
+		t.Fatal("the snoozed job ran again before its delay")
+	}
+	c.Advance(time.Hour)
+	if a := receive(t, attempts, "the snoozed job to come back"); a != 1 {
+		t.Fatalf("the snoozed job came back as attempt %d, want 1", a)
+	}
+	w.until(t, "the job to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	stats, err := qs.Stats(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stats[1]; s.Failed != 0 || s.Processed != 1 || s.Dead != 0 {
+		t.Fatalf("stats = %+v, want one processed and no failure", s)
+	}
+}
+
+func TestAPausedQueueClaimsNothingAndResumedRunsItsJobsInOrder(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	var mu sync.Mutex
+	var ran []string
+	// Frequent polls: were the pause not checked, they would claim.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond, Config: map[queue.Name]queue.Config{
+		queue.MessageSending: {Concurrency: 1},
+	}})
+	r.Handle(queue.MessageSending, func(ctx context.Context, job queue.Job) error {
+		mu.Lock()
+		defer mu.Unlock()
+		ran = append(ran, string(job.Body))
+		return nil
+	})
+	// After every round, whether any job of the queue is claimed.
+	var claimed atomic.Bool
+	w := watch(r, func() {
+		var n int
+		if err := db.R.QueryRow(`select count(*) from goqite where received > 0`).Scan(&n); err != nil || n > 0 {
+			claimed.Store(true)
+		}
+	})
+	r.Pause(queue.MessageSending)
+	start(t, r)
+	bodies := []string{"1", "2", "3", "4", "5"}
+	for _, b := range bodies {
+		send(t, db, qs, queue.MessageSending, b)
+	}
+	w.pass(t, 2)
+	if !r.Paused(queue.MessageSending) {
+		t.Fatal("the queue does not say it is paused")
+	}
+	mu.Lock()
+	if len(ran) != 0 || claimed.Load() {
+		t.Fatalf("the paused queue ran %q (claimed: %v), want nothing claimed", ran, claimed.Load())
+	}
+	mu.Unlock()
+
+	r.Resume(queue.MessageSending)
+	w.until(t, "the jobs to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(ran, bodies) {
+		t.Fatalf("resumed, the queue ran %q, want %q", ran, bodies)
+	}
+}
+
+func TestPausingPutsJobsWaitingInMemoryBackUntouched(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var ran []string
+	attempts := map[string]int{}
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond, Config: map[queue.Name]queue.Config{
+		queue.MessageSending: {Concurrency: 1, Prefetch: 4},
+	}})
+	r.Handle(queue.MessageSending, func(ctx context.Context, job queue.Job) error {
+		mu.Lock()
+		ran = append(ran, string(job.Body))
+		attempts[string(job.Body)] = job.Attempt
+		mu.Unlock()
+		if string(job.Body) == "first" {
+			close(started)
+			<-release
+		}
+		return nil
+	})
+	w := watch(r, nil)
+	start(t, r)
+	send(t, db, qs, queue.MessageSending, "first")
+	receive(t, started, "the first job to start")
+	waiting := []string{"a", "b", "c", "d"}
+	for _, b := range waiting {
+		send(t, db, qs, queue.MessageSending, b)
+	}
+	w.until(t, "the waiting jobs to be claimed", func() bool {
+		return storetest.Count(t, db, `select count(*) from goqite where received = 1`) == 5
+	})
+
+	r.Pause(queue.MessageSending)
+	w.until(t, "the waiting jobs to be put back", func() bool {
+		return storetest.Count(t, db, `select count(*) from goqite where received = 0`) == 4
+	})
+	close(release)
+	w.until(t, "the running job to be done", func() bool { _, ok := jobRow(t, db, "first"); return !ok })
+	w.pass(t, 2)
+	mu.Lock()
+	if !slices.Equal(ran, []string{"first"}) {
+		t.Fatalf("paused, the queue ran %q, want only the job already running", ran)
+	}
+	mu.Unlock()
+
+	r.Resume(queue.MessageSending)
+	w.until(t, "the jobs to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if want := append([]string{"first"}, waiting...); !slices.Equal(ran, want) {
+		t.Fatalf("ran %q, want %q", ran, want)
+	}
+	for _, b := range waiting {
+		if attempts[b] != 1 {
+			t.Errorf("job %s ran as attempt %d, want 1", b, attempts[b])
+		}
+	}
+}
+
+func TestAHandlerPastItsDeadlineIsCancelledAndRetried(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	type run struct {
+		attempt int
+		err     error
+	}
+	runs := make(chan run, 4)
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
+		queue.WebhookDelivery: {JobTimeout: 50 * time.Millisecond, Backoff: func(int) time.Duration { return time.Millisecond }},
+	}})
+	r.Handle(queue.WebhookDelivery, func(ctx context.Context, job queue.Job) error {
+		if job.Attempt == 1 {
+			<-ctx.Done() // an endpoint that never answers
+			runs <- run{job.Attempt, ctx.Err()}
+			return ctx.Err()
+		}
+		runs <- run{job.Attempt, nil}
+		return nil
+	})
+	w := watch(r, nil)
+	start(t, r)
+	send(t, db, qs, queue.WebhookDelivery, "deliver")
+
+	if got := receive(t, runs, "the first attempt"); got.attempt != 1 || !errors.Is(got.err, context.DeadlineExceeded) {
+		t.Fatalf("first run = %+v, want attempt 1 cancelled at its deadline", got)
+	}
+	if got := receive(t, runs, "the retry"); got.attempt != 2 {
+		t.Fatalf("retry ran as attempt %d, want 2", got.attempt)
+	}
+	w.until(t, "the job to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	stats, err := qs.Stats(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stats[3]; s.Failed != 1 || s.Processed != 1 || s.Dead != 0 {
+		t.Fatalf("stats = %+v, want one failed attempt and one processed", s)
+	}
+}
+
+func TestAHandlerIgnoringItsDeadlineLosesItsClaimAndTheJobRunsAgain(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	hung := make(chan struct{})
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	attempts := make(chan int, 4)
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
+		queue.MediaProcessing: {Concurrency: 2, JobTimeout: 50 * time.Millisecond, Backoff: func(int) time.Duration { return time.Millisecond }},
+	}})
+	r.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {
+		attempts <- job.Attempt
+		if job.Attempt == 1 {
+			close(hung)
+			<-hold // a decoder that does not look at ctx
+		}
+		return nil
+	})
+	w := watch(r, nil)
+	r.Start()
+	send(t, db, qs, queue.MediaProcessing, "video")
+	receive(t, hung, "the first attempt to hang")
+	receive(t, attempts, "the first attempt")
+	if a := receive(t, attempts, "the retry on the other worker"); a != 2 {
+		t.Fatalf("the job ran again as attempt %d, want 2", a)
+	}
+	w.until(t, "the job to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	// The hung attempt still holds its worker, so Shutdown gives up on it.
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	if err := r.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("shutdown: %v, want the deadline error", err)
+	}
+}
+
+func TestARetryTimeIsNeverShortenedByAClaimRenewal(t *testing.T) {
+	c := newClock()
+	db := openWithClock(t, t.TempDir(), c)
+	qs := queue.New(db)
+	// Default Timeout, one minute: claims are renewed every 20 s. The
+	// handler lets 30 s pass, so the round that settles its failure is due
+	// to renew its claim too.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: time.Hour})
+	r.Handle(queue.WebhookDelivery, func(ctx context.Context, job queue.Job) error {
+		c.Advance(30 * time.Second)
+		return queue.RetryAfter(errors.New("429 Too Many Requests"), 5*time.Hour)
+	})
+	w := watch(r, nil)
+	start(t, r)
+	send(t, db, qs, queue.WebhookDelivery, "deliver")
+	w.until(t, "the failure to be settled", func() bool {
+		stats, err := qs.Stats(context.Background(), r)
+		return err == nil && stats[3].Failed == 1
+	})
+	got, _ := jobRow(t, db, "deliver")
+	if want := app.FormatTime(c.Now().Add(5 * time.Hour)); got.timeout != want {
+		t.Fatalf("the job is due at %s, want %s, five hours after its failure", got.timeout, want)
+	}
+}
+
+func TestShutdownMayBeCalledTwice(t *testing.T) {
+	t.Run("one after the other, on an idle runner", func(t *testing.T) {
+		db := storetest.New(t)
+		r := queue.NewRunner(queue.RunnerOptions{Queues: queue.New(db)})
+		r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error { return nil })
+		r.Start()
+		for i := range 3 {
+			if err := r.Shutdown(context.Background()); err != nil {
+				t.Fatalf("shutdown %d: %v", i+1, err)
+			}
+		}
+	})
+	t.Run("at once, past their deadlines, with a job that does not stop", func(t *testing.T) {
+		db := storetest.New(t)
+		qs := queue.New(db)
+		started := make(chan struct{})
+		hold := make(chan struct{})
+		t.Cleanup(func() { close(hold) })
+		r := queue.NewRunner(queue.RunnerOptions{Queues: qs})
+		r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
+			close(started)
+			<-hold
+			return nil
+		})
+		r.Start()
+		send(t, db, qs, queue.OrderProcessing, "stuck")
+		receive(t, started, "the job to start")
+		errs := make(chan error, 20)
+		for range cap(errs) {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 0)
+				defer cancel()
+				errs <- r.Shutdown(ctx)
+			}()
+		}
+		for range cap(errs) {
+			if err := receive(t, errs, "shutdown to return"); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("shutdown: %v, want the deadline error", err)
+			}
+		}
+		// Once abandoned, a later call says so at once.
+		if err := r.Shutdown(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a later shutdown: %v, want the first one's deadline error", err)
+		}
+	})
 }
 
 func TestStatsCountDepthInFlightDeadAndOutcomes(t *testing.T) {
@@ -376,6 +842,7 @@ func TestStatsCountDepthInFlightDeadAndOutcomes(t *testing.T) {
 		}
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
 	for _, b := range []string{"bad", "ok", "ok", "ok"} {
 		send(t, db, qs, queue.MessageSending, b)
@@ -387,19 +854,19 @@ func TestStatsCountDepthInFlightDeadAndOutcomes(t *testing.T) {
 		}
 		return all[1]
 	}
-	waitFor(t, "two jobs claimed", func() bool { return stats().InFlight == 2 })
+	w.until(t, "two jobs claimed", func() bool { return stats().InFlight == 2 })
 	if s := stats(); s.Queue != queue.MessageSending || s.Depth != 2 {
 		t.Fatalf("stats = %+v, want depth 2 while 2 are in flight", s)
 	}
 	close(release)
-	waitFor(t, "all settled", func() bool { s := stats(); return s.Processed == 3 && s.Failed == 1 })
+	w.until(t, "all settled", func() bool { s := stats(); return s.Processed == 3 && s.Failed == 1 })
 	if s := stats(); s.Depth != 0 || s.InFlight != 0 || s.Dead != 1 {
 		t.Fatalf("stats = %+v, want empty with one dead", s)
 	}
 }
 
 // The child half of TestAJobInFlightWhenTheProcessDiesRunsAgainAfterRestart:
-// it claims the job, says so, and hangs until it is killed.
+// it claims the job, says so on stdout, and hangs until it is killed.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("QUEUE_TEST_CHILD_DIR"); dir != "" {
 		db, err := store.Open(context.Background(), store.Options{DataDir: dir})
@@ -408,11 +875,9 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		qs := queue.New(db)
-		r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
-			queue.OrderProcessing: {Timeout: 500 * time.Millisecond},
-		}})
+		r := queue.NewRunner(queue.RunnerOptions{Queues: qs})
 		r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
-			os.WriteFile(filepath.Join(dir, "claimed"), job.Body, 0o600)
+			fmt.Printf("claimed %s\n", job.Body)
 			select {}
 		})
 		r.Start()
@@ -423,78 +888,49 @@ func TestMain(m *testing.M) {
 
 func TestAJobInFlightWhenTheProcessDiesRunsAgainAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	db := storetest.Open(t, dir)
+	// The clock starts at the real time: the child's claim holds until the
+	// clock is moved past it.
+	c := &clock{now: time.Now()}
+	db := openWithClock(t, dir, c)
 	qs := queue.New(db)
 	send(t, db, qs, queue.OrderProcessing, "confirm ord_1")
 
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(os.Environ(), "QUEUE_TEST_CHILD_DIR="+dir)
 	child.Stderr = os.Stderr
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the child to claim the job", func() bool {
-		_, err := os.Stat(filepath.Join(dir, "claimed"))
-		return err == nil
-	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || line != "claimed confirm ord_1\n" {
+		child.Process.Kill()
+		t.Fatalf("the child said %q (%v), want that it claimed the job", line, err)
+	}
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	child.Wait()
 
 	ran := make(chan queue.Job, 1)
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 20 * time.Millisecond})
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 5 * time.Millisecond})
 	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
 		ran <- job
 		return nil
 	})
+	w := watch(r, nil)
 	start(t, r)
-	select {
-	case job := <-ran:
-		if string(job.Body) != "confirm ord_1" || job.Attempt != 2 {
-			t.Fatalf("ran %q as attempt %d, want the killed job as attempt 2", job.Body, job.Attempt)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the job of the killed process never ran again")
+	w.pass(t, 2)
+	if len(ran) != 0 {
+		t.Fatal("the job ran again while the dead process's claim held")
 	}
-}
-
-func TestAJobWaitingInMemoryPastItsTimeoutRunsOnce(t *testing.T) {
-	db := storetest.New(t)
-	qs := queue.New(db)
-	var mu sync.Mutex
-	runs := map[string]int{}
-	// One worker, a long first job: the second waits in memory well past
-	// its claim's timeout, and the runner's polls claim it again.
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond, Config: map[queue.Name]queue.Config{
-		queue.OrderProcessing: {Concurrency: 1, Prefetch: 4, Timeout: 100 * time.Millisecond},
-	}})
-	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
-		mu.Lock()
-		runs[string(job.Body)]++
-		mu.Unlock()
-		if string(job.Body) == "first" {
-			time.Sleep(500 * time.Millisecond)
-		}
-		return nil
-	})
-	err := db.Write(context.Background(), func(tx *store.Tx) error {
-		for _, b := range []string{"first", "second"} {
-			if err := qs.Send(context.Background(), tx, queue.OrderProcessing, []byte(b)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, r)
-	waitFor(t, "both jobs", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
-	time.Sleep(50 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	if runs["first"] != 1 || runs["second"] != 1 {
-		t.Fatalf("runs = %v, want each job once", runs)
+	// The child's claim lapses a Timeout (a minute) after its last renewal.
+	c.Advance(time.Minute + 10*time.Second)
+	job := receive(t, ran, "the job of the killed process to run again")
+	if string(job.Body) != "confirm ord_1" || job.Attempt != 2 {
+		t.Fatalf("ran %q as attempt %d, want the killed job as attempt 2", job.Body, job.Attempt)
 	}
 }
