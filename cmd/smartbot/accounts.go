@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,16 +19,46 @@ import (
 // cliActor is who the audit log names for changes made from the command line.
 var cliActor = app.Actor{Type: app.ActorSystem, Name: "cli"}
 
-// openForCLI opens an existing data directory's database for a command that
-// writes to it next to a running server (SQLite allows it).
-func openForCLI(ctx context.Context, dataDir string) (*store.DB, error) {
+// openForCLI opens the data directory's database for a command that writes
+// to it, also next to a running server (SQLite allows it). With no server,
+// it holds the data directory's lock while it works, so migrating is safe
+// and no server starts under it. With a server running, it never migrates:
+// the server did, and a database at another schema version than this
+// binary's is refused. close releases the database and the lock.
+func openForCLI(ctx context.Context, dataDir string) (db *store.DB, close func(), err error) {
 	if err := store.CheckDataDir(dataDir); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return store.Open(ctx, store.Options{DataDir: dataDir})
+	path := filepath.Join(dataDir, store.FileName)
+	unlock, err := store.LockDataDir(dataDir)
+	switch {
+	case err == nil:
+		db, err = store.Open(ctx, store.Options{DataDir: dataDir})
+		if err != nil {
+			unlock()
+			return nil, nil, dbError(path, err)
+		}
+		return db, func() { db.Close(); unlock() }, nil
+	case !errors.Is(err, store.ErrLocked):
+		return nil, nil, err
+	}
+	db, err = store.Open(ctx, store.Options{DataDir: dataDir, NoMigrate: true})
+	if err != nil {
+		return nil, nil, dbError(path, err)
+	}
+	v, err := db.Version(ctx)
+	if err == nil && v != store.LatestVersion() {
+		err = fmt.Errorf("the database %s is at schema version %d and this smartbot works with version %d; a server is running on it, so it was not migrated: run this command with the server's own smartbot binary, or stop the server and run smartbot migrate with this one", path, v, store.LatestVersion())
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, dbError(path, err)
+	}
+	return db, func() { db.Close() }, nil
 }
 
-// user runs 'smartbot user create|reset-password'.
+// user runs 'smartbot user create|reset-password'. The account service
+// checks the input, as it does for the API and the panel.
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "reset-password") {
 		fmt.Fprintln(stderr, "usage: smartbot user create --email E --role owner|operator|viewer [--name N]\n       smartbot user reset-password --email E\nThe password is read from standard input, or generated and printed when none is given.")
@@ -42,49 +73,48 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		role = fs.String("role", "", "owner, operator or viewer")
 		name = fs.String("name", "", "the user's name, optional")
 	}
-	rest, err := parse(fs, args[1:])
+	rest, err := fs.parse(args[1:])
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("user %s takes no arguments, got %q", sub, rest)
+	if err := noArgs("user "+sub, rest, ""); err != nil {
+		return err
 	}
-	addr := app.NormalizeEmail(*email)
-	if addr == "" {
-		return errors.New("--email is required")
+	required := []string{"email"}
+	if sub == "create" {
+		required = append(required, "role")
+	}
+	if err := fs.require(required...); err != nil {
+		return err
 	}
 	password, generated, err := readPassword(stdin)
 	if err != nil {
 		return err
 	}
-	if errs := app.ValidatePassword("password", password); errs != nil {
-		return fmt.Errorf("the password on standard input %s", errs[0].Message)
-	}
-	if sub == "create" {
-		if errs := app.ValidateUser(addr, strings.TrimSpace(*name), app.Role(*role)); len(errs) > 0 {
-			return fmt.Errorf("--%s %s", errs[0].Field, errs[0].Message)
-		}
-	}
-	db, err := openForCLI(ctx, *dataDir)
+	db, closeDB, err := openForCLI(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeDB()
 	ctx = app.WithActor(ctx, cliActor)
 	accounts := account.New(account.Options{DB: db})
 	if sub == "create" {
-		u, err := accounts.CreateUser(ctx, account.NewUser{Email: addr, Name: *name, Role: app.Role(*role), Password: password})
+		u, err := accounts.CreateUser(ctx, account.NewUser{Email: *email, Name: *name, Role: app.Role(*role), Password: password})
 		if err != nil {
-			return err
+			return dbError(db.Path(), err)
 		}
 		fmt.Fprintf(stdout, "created %s user %s\n", u.Role, u.Email)
 	} else {
+		addr := app.NormalizeEmail(*email)
 		u, err := db.UserByEmail(ctx, addr)
-		if err != nil {
+		if app.ErrorCode(err) == app.ENOTFOUND {
 			return fmt.Errorf("no user with email %s", addr)
 		}
+		if err != nil {
+			return dbError(db.Path(), err)
+		}
 		if err := accounts.SetPassword(ctx, u.ID, password); err != nil {
-			return err
+			return dbError(db.Path(), err)
 		}
 		fmt.Fprintf(stdout, "set a new password for %s and signed them out everywhere\n", u.Email)
 	}
@@ -121,6 +151,7 @@ func generatePassword() string {
 }
 
 // apikey runs 'smartbot apikey create'; the key alone is the last line.
+// The account service checks the input, as it does for the API.
 func apikey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		fmt.Fprintln(stderr, "usage: smartbot apikey create --name N --role owner|operator|viewer [--expires 90d]")
@@ -131,38 +162,34 @@ func apikey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	name := fs.String("name", "", "what the key is for, e.g. accounting-sync")
 	role := fs.String("role", "", "owner, operator or viewer")
 	expires := fs.String("expires", "", "lifetime like 90d or 12h; empty for never")
-	rest, err := parse(fs, args[1:])
+	rest, err := fs.parse(args[1:])
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("apikey create takes no arguments, got %q", rest)
+	if err := noArgs("apikey create", rest, ""); err != nil {
+		return err
 	}
-	if strings.TrimSpace(*name) == "" || len(*name) > 100 {
-		return errors.New("--name is required: 1 to 100 characters saying what the key is for")
-	}
-	r := app.Role(*role)
-	if !r.Valid() {
-		return fmt.Errorf("--role %q must be owner, operator or viewer", *role)
+	if err := fs.require("name", "role"); err != nil {
+		return err
 	}
 	var expiresAt *time.Time
 	if *expires != "" {
 		d, err := parseLifetime(*expires)
 		if err != nil {
-			return fmt.Errorf("--expires %q: %v", *expires, err)
+			return fs.bad("expires", err.Error())
 		}
 		t := time.Now().Add(d).UTC()
 		expiresAt = &t
 	}
-	db, err := openForCLI(ctx, *dataDir)
+	db, closeDB, err := openForCLI(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeDB()
 	ctx = app.WithActor(ctx, cliActor)
-	k, err := account.New(account.Options{DB: db}).CreateAPIKey(ctx, account.NewAPIKey{Name: *name, Role: r, ExpiresAt: expiresAt})
+	k, err := account.New(account.Options{DB: db}).CreateAPIKey(ctx, account.NewAPIKey{Name: *name, Role: app.Role(*role), ExpiresAt: expiresAt})
 	if err != nil {
-		return err
+		return dbError(db.Path(), err)
 	}
 	fmt.Fprintf(stdout, "created %s API key %q (%s); it is shown once, below:\n%s\n", k.Role, k.Name, k.Prefix, k.Secret)
 	return nil

@@ -15,16 +15,16 @@ import (
 func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("healthcheck", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address the server listens on, host:port")
-	rest, err := parse(fs, args)
+	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("healthcheck takes no arguments, got %q", rest)
+	if err := noArgs("healthcheck", rest, ""); err != nil {
+		return err
 	}
 	host, port, err := net.SplitHostPort(*addr)
 	if err != nil {
-		return fmt.Errorf("--addr (SMARTBOT_ADDR) %q is not host:port", *addr)
+		return fs.bad("addr", "is not host:port, like 127.0.0.1:8080 or :8080")
 	}
 	// A server listening on every interface is reached on loopback.
 	if host == "" || host == "0.0.0.0" || host == "::" {

@@ -46,14 +46,26 @@ func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	if !errors.Is(err, errUsage) {
-		fmt.Fprintln(stderr, "smartbot:", err)
+	if err != errUsage {
+		fmt.Fprintln(stderr, "smartbot:", message(err))
 	}
 	return exitCode(err)
 }
 
-// errUsage marks an error whose message the flag package already printed.
+// errUsage marks a usage error: a command line of the wrong shape (unknown
+// command or flag, missing required flag, wrong arguments), exit status 2.
+// Alone, it means the flag package has already printed what was wrong.
 var errUsage = errors.New("usage")
+
+// usageError is a usage error with its own sentence.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == errUsage }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
 
 func exitCode(err error) int {
 	if errors.Is(err, errUsage) {
@@ -85,6 +97,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "healthcheck":
 		return healthcheck(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
+		if err := noArgs("version", rest, ""); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "smartbot", version())
 		return nil
 	case "help", "-h", "--help":

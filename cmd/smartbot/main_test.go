@@ -24,9 +24,17 @@ import (
 // runCLI runs the command line in process and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runCLIWithInput(t, "", args...)
+}
+
+// runCLIWithInput is runCLI with stdin. Every error it sees is checked for
+// database internals.
+func runCLIWithInput(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	code = report(err, &errOut)
+	checkNoInternals(t, "smartbot "+strings.Join(args, " "), errOut.String())
 	return code, out.String(), errOut.String()
 }
 
@@ -56,17 +64,17 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 		{"no command", nil, nil, 2, "Usage"},
 		{"an unknown command", []string{"serv"}, nil, 2, `unknown command "serv"`},
 		{"an unknown flag", []string{"serve", "--port", "80"}, nil, 2, "flag provided but not defined: -port"},
-		{"a stray argument", []string{"migrate", "now"}, nil, 1, "migrate takes no arguments"},
+		{"a stray argument", []string{"migrate", "now"}, nil, 2, "migrate takes no arguments"},
 		{"a malformed duration in the environment", []string{"serve"}, map[string]string{"SMARTBOT_SHUTDOWN_TIMEOUT": "soon"}, 1, "SMARTBOT_SHUTDOWN_TIMEOUT"},
 		{"a malformed address in the environment", []string{"serve"}, map[string]string{"SMARTBOT_ADDR": "localhost"}, 1, "SMARTBOT_ADDR"},
 		{"a port out of range", []string{"serve", "--addr", "127.0.0.1:99999"}, nil, 1, "is not host:port"},
 		{"a host name that is not an address", []string{"serve", "--addr", "shop.example:8080"}, nil, 1, "is not an IP address"},
-		{"an unknown log level", []string{"serve", "--log-level", "loud"}, nil, 1, "--log-level (SMARTBOT_LOG_LEVEL)"},
+		{"an unknown log level", []string{"serve", "--log-level", "loud"}, nil, 1, `--log-level "loud" (SMARTBOT_LOG_LEVEL) must be debug, info, warn or error`},
 		{"a data dir that is a file", []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", file}, nil, 1, "is a file, not a directory"},
 		{"migrate on a data dir that is a file", []string{"migrate", "--data-dir", file}, nil, 1, "is a file, not a directory"},
 		{"a data dir from the environment that is a file", []string{"migrate"}, map[string]string{"SMARTBOT_DATA_DIR": file}, 1, "is a file, not a directory"},
 		{"a backup with no database", []string{"backup", "--data-dir", t.TempDir(), "-o", filepath.Join(t.TempDir(), "b.tar.gz")}, nil, 1, "no database to back up"},
-		{"a restore with no file named", []string{"restore", "--data-dir", t.TempDir()}, nil, 1, "restore takes one backup file"},
+		{"a restore with no file named", []string{"restore", "--data-dir", t.TempDir()}, nil, 2, "restore takes one backup file"},
 		{"a restore of a missing file", []string{"restore", "--data-dir", t.TempDir(), filepath.Join(t.TempDir(), "missing.tar.gz")}, nil, 1, "missing.tar.gz"},
 		{"a restore of a corrupt file", []string{"restore", "--data-dir", t.TempDir(), corrupt}, nil, 1, "not a Smartbot backup"},
 	}

@@ -16,12 +16,12 @@ import (
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("migrate", stderr)
 	dataDir := dataDirFlag(fs)
-	rest, err := parse(fs, args)
+	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("migrate takes no arguments, got %q", rest)
+	if err := noArgs("migrate", rest, ""); err != nil {
+		return err
 	}
 	if err := store.CheckDataDir(*dataDir); err != nil {
 		return err
@@ -31,14 +31,15 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer unlock()
+	path := filepath.Join(*dataDir, store.FileName)
 	db, err := store.Open(ctx, store.Options{DataDir: *dataDir})
 	if err != nil {
-		return err
+		return dbError(path, err)
 	}
 	defer db.Close()
 	v, err := db.Version(ctx)
 	if err != nil {
-		return err
+		return dbError(path, err)
 	}
 	fmt.Fprintf(stdout, "database %s is at schema version %d\n", db.Path(), v)
 	return nil
@@ -50,19 +51,20 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dataDir := dataDirFlag(fs)
 	out := fs.String("o", "", "file to write; default smartbot-backup-<UTC time>.tar.gz (.db with --db-only) in the current directory; - for standard output")
 	dbOnly := fs.Bool("db-only", false, "back up the database file alone, without media")
-	rest, err := parse(fs, args)
+	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("backup takes no arguments, got %q (name the output with -o FILE)", rest)
+	if err := noArgs("backup", rest, " (name the output with -o FILE)"); err != nil {
+		return err
 	}
-	if _, err := os.Stat(filepath.Join(*dataDir, store.FileName)); err != nil {
-		return fmt.Errorf("no database to back up at %s: %w", filepath.Join(*dataDir, store.FileName), err)
+	path := filepath.Join(*dataDir, store.FileName)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database to back up at %s: %w", path, err)
 	}
 	db, err := store.Open(ctx, store.Options{DataDir: *dataDir, NoMigrate: true})
 	if err != nil {
-		return err
+		return dbError(path, err)
 	}
 	defer db.Close()
 
@@ -88,7 +90,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if name == "-" {
-		return db.Backup(ctx, stdout, opts)
+		return dbError(path, db.Backup(ctx, stdout, opts))
 	}
 
 	// Write beside the target and rename at the end, so a failed or
@@ -103,7 +105,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer os.Remove(tmp.Name())
 	if err := db.Backup(ctx, tmp, opts); err != nil {
 		tmp.Close()
-		return err
+		return dbError(path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
@@ -124,12 +126,12 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 func restore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("restore", stderr)
 	dataDir := dataDirFlag(fs)
-	rest, err := parse(fs, args)
+	rest, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return fmt.Errorf("restore takes one backup file, got %d arguments: smartbot restore [--data-dir DIR] FILE", len(rest))
+		return usagef("restore takes one backup file, got %d arguments: smartbot restore [--data-dir DIR] FILE", len(rest))
 	}
 	if err := store.CheckDataDir(*dataDir); err != nil {
 		return err

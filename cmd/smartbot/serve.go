@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"smartbot/app/account"
 	"smartbot/app/catalog"
@@ -33,39 +36,38 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	dataDir := dataDirFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	logLevel := fs.String("log-level", "info", "least important log level written: debug, info, warn or error")
-	shutdown := fs.String("shutdown-timeout", "30s", "how long shutdown waits for requests and running jobs")
+	shutdown := fs.String("shutdown-timeout", "8s", "how long shutdown waits, in all, for open requests and running jobs; keep it under the stop timeout of whatever stops Smartbot (Docker: 10s)")
 	secure := fs.Bool("secure-cookies", false, "mark the session cookie Secure (and __Host-) and send HSTS: set when users reach Smartbot over HTTPS")
-	rest, err := parse(fs, args)
+	rest, err := fs.parse(args)
 	if err != nil {
 		return serveConfig{}, err
 	}
-	if len(rest) > 0 {
-		return serveConfig{}, fmt.Errorf("serve takes no arguments, got %q", rest)
+	if err := noArgs("serve", rest, ""); err != nil {
+		return serveConfig{}, err
 	}
 	c := serveConfig{dataDir: *dataDir, addr: *addr, secureCookies: *secure}
-	if *dataDir == "" {
-		return c, errors.New("--data-dir (SMARTBOT_DATA_DIR) is empty: give the directory for the database and media")
-	}
 	host, port, err := net.SplitHostPort(*addr)
 	if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
-		return c, fmt.Errorf("--addr (SMARTBOT_ADDR) %q is not host:port, like 127.0.0.1:8080 or :8080", *addr)
+		return c, fs.bad("addr", "is not host:port, like 127.0.0.1:8080 or :8080")
 	}
 	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
-		return c, fmt.Errorf("--addr (SMARTBOT_ADDR) %q: %q is not an IP address or localhost", *addr, host)
+		return c, fs.bad("addr", fmt.Sprintf("has %q, which is not an IP address or localhost: use host:port, like 127.0.0.1:8080 or :8080", host))
 	}
 	if err := c.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
-		return c, fmt.Errorf("--log-level (SMARTBOT_LOG_LEVEL) %q is not one of debug, info, warn, error", *logLevel)
+		return c, fs.bad("log-level", "must be debug, info, warn or error")
 	}
 	c.shutdownTimeout, err = time.ParseDuration(*shutdown)
 	if err != nil || c.shutdownTimeout <= 0 {
-		return c, fmt.Errorf("--shutdown-timeout (SMARTBOT_SHUTDOWN_TIMEOUT) %q is not a positive duration like 30s or 2m", *shutdown)
+		return c, fs.bad("shutdown-timeout", "must be a positive duration, like 8s or 1m")
 	}
 	return c, nil
 }
 
-// serve runs the server until ctx is cancelled (SIGINT, SIGTERM), then shuts
-// down gracefully: stop accepting requests, let running ones and running
-// jobs finish within the shutdown timeout, close the database.
+// serve runs the server until ctx is cancelled (SIGINT, SIGTERM) or one of
+// its parts fails: HTTP, the job runner and the hourly prune run as one
+// group, and the first to fail stops the others and is returned. Shutdown
+// stops accepting requests, then gives open requests and running jobs one
+// shared budget, --shutdown-timeout, to finish; then the database closes.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseServe(args, stderr)
 	if err != nil {
@@ -83,23 +85,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer unlock()
 	db, err := store.Open(ctx, store.Options{DataDir: cfg.dataDir, Log: log})
 	if err != nil {
-		return err
+		return dbError(filepath.Join(cfg.dataDir, store.FileName), err)
 	}
 	defer db.Close()
 
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
+	}
 	queues := queue.New(db)
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(queues, broker, db.Now)
 	runner := queue.NewRunner(queue.RunnerOptions{Queues: queues, Log: log})
 	accounts := account.New(account.Options{DB: db})
 	catalogs := catalog.New(catalog.Options{DB: db, Emitter: emitter})
-	runner.Start()
-
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		shutdownRunner(runner, cfg.shutdownTimeout, log)
-		return fmt.Errorf("cannot listen on %s: %w", cfg.addr, err)
-	}
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
 		Accounts: accounts, Catalog: catalogs,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
@@ -111,29 +110,53 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(handler.CloseStreams)
-	go prune(ctx, db, log)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	runner.Start()
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("the HTTP server stopped: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		prune(gctx, db, log)
+		return nil
+	})
+	// The stop: once ctx ends or a part fails, HTTP and the runner drain
+	// side by side against one deadline, so the whole shutdown fits the
+	// budget. The runner's Shutdown is called here only.
+	g.Go(func() error {
+		<-gctx.Done()
+		if ctx.Err() != nil {
+			log.Info("shutting down", "budget", cfg.shutdownTimeout.String())
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
+		defer cancel()
+		jobs := make(chan error, 1)
+		go func() { jobs <- runner.Shutdown(sctx) }()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("requests still open at the shutdown deadline were cut off", "error", err)
+		}
+		if err := <-jobs; err != nil {
+			log.Warn("jobs still running at the shutdown deadline; they will run again after restart", "error", err)
+		}
+		return nil
+	})
+
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "version", version())
 	base := "http://" + displayAddr(ln.Addr().String())
 	fmt.Fprintf(stdout, "Smartbot %s is serving %s (data in %s). Stop it with Ctrl-C.\n", version(), base, cfg.dataDir)
-	if err := firstRun(ctx, accounts, base, stdout); err != nil {
+	// Not cancelled by a stop that comes at once: it is one short write,
+	// and the link it prints stays valid for the next start.
+	if err := firstRun(context.WithoutCancel(ctx), accounts, base, stdout); err != nil {
 		log.Error("first-run setup link", "error", err)
 	}
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-served:
-		shutdownRunner(runner, cfg.shutdownTimeout, log)
-		return fmt.Errorf("http server: %w", err)
+	if err := g.Wait(); err != nil {
+		log.Error("stopped", "error", err)
+		return err
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("requests still open at the shutdown deadline", "error", err)
-	}
-	shutdownRunner(runner, cfg.shutdownTimeout, log)
 	log.Info("stopped")
 	return nil
 }
@@ -180,12 +203,4 @@ func firstRun(ctx context.Context, accounts *account.Service, base string, stdou
 	fmt.Fprintf(stdout, "\nFirst run: open this link before %s to create the shop owner's account (it works once):\n\n  %s/setup?token=%s\n\nOr create one from the command line: smartbot user create --email you@example.com --role owner\n",
 		expires.Local().Format("2006-01-02 15:04 MST"), base, token)
 	return nil
-}
-
-func shutdownRunner(r *queue.Runner, timeout time.Duration, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := r.Shutdown(ctx); err != nil {
-		log.Warn("jobs still running at the shutdown deadline; they will run again after restart", "error", err)
-	}
 }
