@@ -25,6 +25,9 @@ ENV SMARTBOT_DATA_DIR=/data \
     SMARTBOT_ADDR=0.0.0.0:8080
 VOLUME /data
 EXPOSE 8080
+# docker stop sends SIGTERM, then SIGKILL after 10s (--stop-timeout);
+# serve's --shutdown-timeout (8s) fits inside it.
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/smartbot", "healthcheck"]
 ENTRYPOINT ["/smartbot"]
