@@ -8,3 +8,6 @@ func OnRound(r *Runner, f func()) { r.onRound = f }
 
 // Stopping is closed when the first Shutdown begins.
 func Stopping(r *Runner) <-chan struct{} { return r.stopping }
+
+// Waiting is how many claimed jobs of queue name wait in memory for a worker.
+func Waiting(r *Runner, name Name) int { return len(r.states[name].jobs) }

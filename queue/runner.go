@@ -143,11 +143,8 @@ type queueState struct {
 	handler Handler
 	jobs    chan Job
 
-	// paused is read on every job; mu guards resumed, which is closed when
-	// a paused queue resumes.
-	paused  atomic.Bool
-	mu      sync.Mutex
-	resumed chan struct{}
+	// paused is checked by a worker on every job it takes.
+	paused atomic.Bool
 
 	// Owned by the coordinator goroutine.
 	outstanding map[string]struct{} // claimed and not yet settled
@@ -224,52 +221,28 @@ func (r *Runner) state(name Name) *queueState {
 }
 
 // Pause stops starting jobs of queue name, before or after Start, until
-// Resume. Nothing is lost: running jobs finish, claimed jobs still waiting
-// in memory go back to the queue untouched, and no job is claimed while the
-// queue is paused. The send circuit breaker and a paused WhatsApp
+// Resume. Nothing is lost: running jobs finish, no job is claimed while the
+// queue is paused, and claimed jobs still waiting in memory go back to the
+// queue untouched (their attempt not counted). No job of the queue starts
+// after Pause returns. The send circuit breaker and a paused WhatsApp
 // connection use it.
 func (r *Runner) Pause(name Name) {
-	s := r.state(name)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.paused.Load() {
-		return
+	if !r.state(name).paused.Swap(true) {
+		// Wake the coordinator to put back what waits in memory.
+		r.queues.notify(name)
 	}
-	s.resumed = make(chan struct{})
-	s.paused.Store(true)
-	// Wake the coordinator to put back what waits in memory.
-	r.queues.notify(name)
 }
 
 // Resume undoes Pause: the queue's jobs run again in their order (priority,
 // then age).
 func (r *Runner) Resume(name Name) {
-	s := r.state(name)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.paused.Load() {
-		return
+	if r.state(name).paused.Swap(false) {
+		r.queues.notify(name)
 	}
-	s.paused.Store(false)
-	close(s.resumed)
-	r.queues.notify(name)
 }
 
 // Paused reports whether queue name is paused.
 func (r *Runner) Paused(name Name) bool { return r.state(name).paused.Load() }
-
-// gate is nil when s may start jobs, and otherwise a channel closed on Resume.
-func (s *queueState) gate() chan struct{} {
-	if !s.paused.Load() {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.paused.Load() {
-		return nil
-	}
-	return s.resumed
-}
 
 // Start launches the workers and the coordinator and returns.
 func (r *Runner) Start() {
@@ -347,14 +320,6 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 func (r *Runner) work(s *queueState) {
 	defer r.workers.Done()
 	for {
-		if gate := s.gate(); gate != nil {
-			select {
-			case <-gate:
-				continue
-			case <-r.stopping:
-				return
-			}
-		}
 		// Check stopping first, so a worker that could take a job and stop
 		// in the same instant stops.
 		select {
@@ -367,7 +332,8 @@ func (r *Runner) work(s *queueState) {
 			return
 		case job := <-s.jobs:
 			if s.paused.Load() {
-				// Paused while this worker waited: the job goes back.
+				// Paused since the job was claimed: it goes back. The
+				// coordinator puts back the others waiting.
 				r.results <- result{q: s, job: job, release: true}
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -213,7 +214,9 @@ func TestAFailingJobIsRetriedAfterItsBackoffThenBuriedWithItsError(t *testing.T)
 	c := newClock()
 	db := openWithClock(t, t.TempDir(), c)
 	qs := queue.New(db)
-	backoff := func(attempt int) time.Duration { return time.Duration(attempt) * time.Minute }
+	// Not a multiple of the claim's one-minute Timeout, so a claimed row and
+	// a rescheduled one differ.
+	backoff := func(attempt int) time.Duration { return time.Duration(attempt) * 7 * time.Minute }
 	attempts := make(chan int, 8)
 	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 5 * time.Millisecond, Config: map[queue.Name]queue.Config{
 		queue.WebhookDelivery: {MaxAttempts: 4, Backoff: backoff},
@@ -236,11 +239,14 @@ func TestAFailingJobIsRetriedAfterItsBackoffThenBuriedWithItsError(t *testing.T)
 		}
 		// The job waits out its backoff: it comes back only when the clock
 		// has moved past it.
-		due := app.FormatTime(c.Now().Add(backoff(want)))
-		w.until(t, fmt.Sprintf("attempt %d to be rescheduled at %s", want, due), func() bool {
-			got, _ := jobRow(t, db, body)
-			return got.timeout == due && got.received == want
+		w.until(t, fmt.Sprintf("attempt %d to be settled", want), func() bool {
+			stats, err := qs.Stats(context.Background(), r)
+			return err == nil && stats[3].Failed == int64(want)
 		})
+		due := app.FormatTime(c.Now().Add(backoff(want)))
+		if got, _ := jobRow(t, db, body); got.timeout != due || got.received != want {
+			t.Fatalf("after attempt %d the row is %+v, want due at %s after %d receives", want, got, due, want)
+		}
 		c.Advance(backoff(want))
 	}
 	var dead []queue.DeadLetter
@@ -442,35 +448,56 @@ func TestALongJobKeepsItsClaimWhileItRuns(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	started := make(chan struct{})
 	release := make(chan struct{})
-	var runs atomic.Int32
-	// An hour between polls: only the renewal timer makes rounds.
+	var mu sync.Mutex
+	runs := map[string]int{}
+	// One worker and room for one more claim, both taken: the queue has no
+	// room to claim, and an hour between polls, so only the timer that
+	// renews claims makes rounds.
 	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: time.Hour, Config: map[queue.Name]queue.Config{
-		queue.MediaProcessing: {Concurrency: 1, Timeout: timeout},
+		queue.MediaProcessing: {Concurrency: 1, Prefetch: 1, Timeout: timeout},
 	}})
 	r.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {
-		runs.Add(1)
-		close(started)
-		<-release
+		mu.Lock()
+		runs[string(job.Body)]++
+		mu.Unlock()
+		if string(job.Body) == "video" {
+			close(started)
+			<-release
+		}
 		return nil
 	})
 	w := watch(r, nil)
+	err := db.Write(context.Background(), func(tx *store.Tx) error {
+		for _, b := range []string{"video", "photo"} {
+			if err := qs.Send(context.Background(), tx, queue.MediaProcessing, []byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	start(t, r)
-	send(t, db, qs, queue.MediaProcessing, "video")
-	receive(t, started, "the job to start")
+	receive(t, started, "the long job to start")
 
-	// Six timeouts pass while it runs.
+	// Six timeouts pass while one job runs and the other waits for it.
 	for range 15 {
 		c.Advance(timeout * 2 / 5)
 		w.pass(t, 2)
 	}
-	got, _ := jobRow(t, db, "video")
-	if now := app.FormatTime(c.Now()); got.received != 1 || got.timeout <= now {
-		t.Fatalf("after six timeouts the running job's row is %+v at %s, want still claimed once (timeout in the future)", got, now)
+	now := app.FormatTime(c.Now())
+	for _, b := range []string{"video", "photo"} {
+		if got, _ := jobRow(t, db, b); got.received != 1 || got.timeout <= now {
+			t.Errorf("after six timeouts %s's row is %+v at %s, want still claimed, once", b, got, now)
+		}
 	}
 	close(release)
-	w.until(t, "the job to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
-	if n := runs.Load(); n != 1 {
-		t.Fatalf("the long job ran %d times, want 1", n)
+	w.until(t, "the jobs to be done", func() bool { return storetest.Count(t, db, `select count(*) from goqite`) == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if runs["video"] != 1 || runs["photo"] != 1 {
+		t.Fatalf("runs = %v, want each job once", runs)
 	}
 }
 
@@ -678,6 +705,65 @@ func TestPausingPutsJobsWaitingInMemoryBackUntouched(t *testing.T) {
 		if attempts[b] != 1 {
 			t.Errorf("job %s ran as attempt %d, want 1", b, attempts[b])
 		}
+	}
+}
+
+func TestAJobAWorkerTakesAfterPauseGoesBackInsteadOfRunning(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var ran []string
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{
+		queue.MessageSending: {Concurrency: 1},
+	}})
+	r.Handle(queue.MessageSending, func(ctx context.Context, job queue.Job) error {
+		mu.Lock()
+		ran = append(ran, string(job.Body))
+		mu.Unlock()
+		if string(job.Body) == "first" {
+			close(started)
+			<-release
+		}
+		return nil
+	})
+	// The coordinator can be held in its round hook, so that it cannot put
+	// the waiting job back itself: the worker has to notice the pause.
+	var stall atomic.Bool
+	stalled := make(chan struct{}, 1)
+	unstall := make(chan struct{})
+	w := watch(r, func() {
+		if stall.Load() {
+			stalled <- struct{}{}
+			<-unstall
+		}
+	})
+	start(t, r)
+	send(t, db, qs, queue.MessageSending, "first")
+	receive(t, started, "the first job to start")
+	send(t, db, qs, queue.MessageSending, "second")
+	w.until(t, "the second job to wait in memory", func() bool { return queue.Waiting(r, queue.MessageSending) == 1 })
+
+	stall.Store(true)
+	r.Pause(queue.MessageSending) // wakes the coordinator, which then stalls
+	receive(t, stalled, "the coordinator to stall")
+	close(release)
+	// The free worker takes the waiting job while the coordinator is held.
+	for queue.Waiting(r, queue.MessageSending) != 0 {
+		runtime.Gosched()
+	}
+	stall.Store(false)
+	close(unstall)
+	w.until(t, "the second job to be put back", func() bool {
+		got, ok := jobRow(t, db, "second")
+		_, firstLeft := jobRow(t, db, "first")
+		return ok && got.received == 0 && !firstLeft
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(ran, []string{"first"}) {
+		t.Fatalf("ran %q after the pause, want only the job already running", ran)
 	}
 }
 
