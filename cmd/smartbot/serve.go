@@ -111,38 +111,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv.RegisterOnShutdown(handler.CloseStreams)
 
-	g, gctx := errgroup.WithContext(ctx)
 	runner.Start()
-	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("the HTTP server stopped: %w", err)
-		}
-		return nil
-	})
-	g.Go(func() error {
-		prune(gctx, db, log)
-		return nil
-	})
-	// The stop: once ctx ends or a part fails, HTTP and the runner drain
-	// side by side against one deadline, so the whole shutdown fits the
-	// budget. The runner's Shutdown is called here only.
-	g.Go(func() error {
-		<-gctx.Done()
-		if ctx.Err() != nil {
-			log.Info("shutting down", "budget", cfg.shutdownTimeout.String())
-		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
-		defer cancel()
-		jobs := make(chan error, 1)
-		go func() { jobs <- runner.Shutdown(sctx) }()
-		if err := srv.Shutdown(sctx); err != nil {
-			log.Warn("requests still open at the shutdown deadline were cut off", "error", err)
-		}
-		if err := <-jobs; err != nil {
-			log.Warn("jobs still running at the shutdown deadline; they will run again after restart", "error", err)
-		}
-		return nil
-	})
+	wait := runParts(ctx, parts{srv: srv, ln: ln, runner: runner, prune: func(ctx context.Context) { prune(ctx, db, log) },
+		budget: cfg.shutdownTimeout, log: log})
 
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "version", version())
 	base := "http://" + displayAddr(ln.Addr().String())
@@ -153,12 +124,57 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Error("first-run setup link", "error", err)
 	}
 
-	if err := g.Wait(); err != nil {
+	if err := wait(); err != nil {
 		log.Error("stopped", "error", err)
 		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// parts are what serve runs under one lifecycle.
+type parts struct {
+	srv    *http.Server
+	ln     net.Listener
+	runner interface{ Shutdown(context.Context) error } // started already
+	prune  func(context.Context)                        // runs until its ctx ends
+	budget time.Duration
+	log    *slog.Logger
+}
+
+// runParts serves HTTP on p.ln and runs p.prune in an errgroup, and returns
+// the group's wait: it ends when ctx does or a part fails (whose error it
+// returns), after the stop. The stop gives HTTP and the runner one
+// deadline, p.budget away, and they drain side by side, so the whole
+// shutdown fits the budget. The runner's Shutdown is called here only.
+func runParts(ctx context.Context, p parts) (wait func() error) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := p.srv.Serve(p.ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("the HTTP server stopped: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		p.prune(gctx)
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		p.log.Info("shutting down", "budget", p.budget.String())
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.budget)
+		defer cancel()
+		jobs := make(chan error, 1)
+		go func() { jobs <- p.runner.Shutdown(sctx) }()
+		if err := p.srv.Shutdown(sctx); err != nil {
+			p.log.Warn("requests still open at the shutdown deadline were cut off", "error", err)
+		}
+		if err := <-jobs; err != nil {
+			p.log.Warn("jobs still running at the shutdown deadline; they will run again after restart", "error", err)
+		}
+		return nil
+	})
+	return g.Wait
 }
 
 // prune clears expired sessions, setup tokens and idempotency keys every
