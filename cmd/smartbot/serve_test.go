@@ -38,7 +38,9 @@ func (r *fakeRunner) Shutdown(ctx context.Context) error {
 // brokenListener fails every Accept, as a listener whose socket died does.
 type brokenListener struct{ net.Listener }
 
-func (l brokenListener) Accept() (net.Conn, error) { return nil, errors.New("the listening socket broke") }
+func (l brokenListener) Accept() (net.Conn, error) {
+	return nil, errors.New("the listening socket broke")
+}
 
 func TestWhenHTTPFailsTheOtherPartsStopAndItsErrorIsReturned(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
