@@ -54,6 +54,8 @@ func layerRules(pkgs []pkg) []string {
 				broken = append(broken, p.ImportPath+" imports "+imp+": only cmd wires the parts")
 			case under(p.ImportPath, "web") && sqlDriver(imp):
 				broken = append(broken, p.ImportPath+" imports "+imp+": web goes through store and queue, never SQL")
+			case (under(p.ImportPath, "cmd") || under(p.ImportPath, "app")) && sqlDriver(imp):
+				broken = append(broken, p.ImportPath+" imports "+imp+": there is no SQL outside store (and queue's goqite)")
 			case (under(p.ImportPath, "store") || under(p.ImportPath, "queue")) && under(imp, "web"):
 				broken = append(broken, p.ImportPath+" imports "+imp+": no adapter imports web")
 			}
@@ -111,6 +113,8 @@ func TestTheLayerRulesCatchEachKindOfViolation(t *testing.T) {
 		{"web/ui imports goqite", pkg{ImportPath: "smartbot/web/ui", Imports: []string{"maragu.dev/goqite"}}},
 		{"store imports web", pkg{ImportPath: "smartbot/store", Imports: []string{"smartbot/web"}}},
 		{"an app package imports cmd", pkg{ImportPath: "smartbot/app/catalog", Imports: []string{"smartbot/cmd/smartbot"}}},
+		{"the CLI imports the SQL driver", pkg{ImportPath: "smartbot/cmd/smartbot", Imports: []string{"modernc.org/sqlite/lib"}}},
+		{"a service opens SQL itself", pkg{ImportPath: "smartbot/app/catalog", Imports: []string{"database/sql"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			graph := []pkg{c.p, std("strings"), std("database/sql"), {ImportPath: "github.com/x/y"}}

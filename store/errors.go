@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -59,4 +60,39 @@ func triggerMessage(se *sqlite.Error) string {
 // notFound returns ENOTFOUND for the named entity.
 func notFound(entity, id string) error {
 	return app.Errorf(app.ENOTFOUND, "%s %s not found", entity, id)
+}
+
+// Explain returns err as an *app.Error saying what a driver error means for
+// the database file at path and what to do, for the command line and the
+// logs' readers: never the driver's own words. Errors that are not the
+// driver's, an *app.Error among them, pass unchanged; the driver's error
+// stays in Err.
+func Explain(path string, err error) error {
+	var ae *app.Error
+	var se *sqlite.Error
+	if err == nil || errors.As(err, &ae) || !errors.As(err, &se) {
+		return err
+	}
+	what := "the database"
+	if path != "" {
+		what += " " + path
+	}
+	code, msg := app.EINTERNAL, ""
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_NOTADB:
+		code, msg = app.EINVALID, what+" is not a Smartbot database, or it is damaged: point --data-dir at the right directory, or restore a backup (smartbot restore FILE)"
+	case sqlite3.SQLITE_CORRUPT:
+		msg = what + " is damaged: restore a backup (smartbot restore FILE)"
+	case sqlite3.SQLITE_FULL:
+		code, msg = app.EUNAVAILABLE, what+" cannot grow because the disk is full: free some space and try again"
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH:
+		code, msg = app.EUNAVAILABLE, what+" cannot be opened for writing: check the permissions of the file and of its directory"
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		code, msg = app.EUNAVAILABLE, what+" is busy with another program: try again in a moment"
+	case sqlite3.SQLITE_IOERR:
+		code, msg = app.EUNAVAILABLE, what+" could not be read or written: check the disk"
+	default:
+		msg = fmt.Sprintf("%s failed unexpectedly (error code %d): check the data directory, or restore a backup", what, se.Code())
+	}
+	return &app.Error{Code: code, Message: msg, Err: err}
 }
