@@ -357,8 +357,8 @@ func startInProcess(t *testing.T, args ...string) *inProcessServer {
 	return s
 }
 
-// stop cancels serve's context and returns its error and its whole stdout.
-func (s *inProcessServer) stop(t *testing.T) (error, string) {
+// stop cancels serve's context and returns its whole stdout and its error.
+func (s *inProcessServer) stop(t *testing.T) (string, error) {
 	t.Helper()
 	s.cancel()
 	select {
@@ -367,10 +367,10 @@ func (s *inProcessServer) stop(t *testing.T) (error, string) {
 		if err != nil {
 			checkNoInternals(t, "serve's error", err.Error())
 		}
-		return err, s.stdout.String()
+		return s.stdout.String(), err
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not stop in 30s\n%s", s.stderr)
-		return nil, ""
+		return "", nil
 	}
 }
 
@@ -381,7 +381,7 @@ func TestARestartWithoutAnOwnerShowsTheSameSetupLink(t *testing.T) {
 	var links []string
 	for range 2 {
 		s := startInProcess(t, "--data-dir", dir, "--addr", "127.0.0.1:0")
-		err, stdout := s.stop(t)
+		stdout, err := s.stop(t)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,7 +399,7 @@ func TestARestartWithoutAnOwnerShowsTheSameSetupLink(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	s := startInProcess(t, "--data-dir", dir, "--addr", "127.0.0.1:0")
-	if err, stdout := s.stop(t); err != nil || strings.Contains(stdout, "setup") {
+	if stdout, err := s.stop(t); err != nil || strings.Contains(stdout, "setup") {
 		t.Errorf("with an owner, serve still offers a setup link (error %v):\n%s", err, stdout)
 	}
 }
