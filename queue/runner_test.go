@@ -374,11 +374,30 @@ func TestShutdownWaitsForRunningJobsAndSettlesThem(t *testing.T) {
 	qs := queue.New(db)
 	started := make(chan struct{})
 	var finished atomic.Bool
-	r := queue.NewRunner(queue.RunnerOptions{Queues: qs})
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 10 * time.Millisecond})
+	// The job runs on until the coordinator has made two rounds since
+	// Shutdown began, so its result comes after the coordinator knows it is
+	// stopping.
+	roundsWhileStopping := make(chan struct{}, 2)
+	watch(r, func() {
+		select {
+		case <-queue.Stopping(r):
+			select {
+			case roundsWhileStopping <- struct{}{}:
+			default:
+			}
+		default:
+		}
+	})
 	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
 		close(started)
-		// Still running when Shutdown begins.
-		<-queue.Stopping(r)
+		for range 2 {
+			select {
+			case <-roundsWhileStopping:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		finished.Store(true)
 		return nil
 	})
@@ -552,6 +571,68 @@ func TestAJobWaitingBehindASlowJobRunsOnceAndCountsOneAttempt(t *testing.T) {
 	}
 	if n := storetest.Count(t, db, `select count(*) from queue_dead_letters`); n != 0 {
 		t.Fatalf("%d dead letters, want none", n)
+	}
+}
+
+func TestARunnerLateForARenewalRenewsBeforeItClaimsAndSoNeverReclaimsItsOwnJobs(t *testing.T) {
+	c := newClock()
+	db := openWithClock(t, t.TempDir(), c)
+	qs := queue.New(db)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	received := make(chan int, 4)
+	// One worker and room to claim more: every round looks for visible jobs.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: 5 * time.Millisecond, Config: map[queue.Name]queue.Config{
+		queue.OrderProcessing: {Concurrency: 1, Timeout: 100 * time.Millisecond},
+	}})
+	r.Handle(queue.OrderProcessing, func(ctx context.Context, job queue.Job) error {
+		if string(job.Body) == "first" {
+			close(started)
+			<-release
+			return nil
+		}
+		got, _ := jobRow(t, db, string(job.Body))
+		received <- got.received
+		return nil
+	})
+	w := watch(r, nil)
+	start(t, r)
+	send(t, db, qs, queue.OrderProcessing, "first")
+	receive(t, started, "the first job to start")
+	send(t, db, qs, queue.OrderProcessing, "second")
+	w.until(t, "the second job to be claimed", func() bool { return queue.Waiting(r, queue.OrderProcessing) == 1 })
+
+	// The clock leaps past every claim at once, as after a long stall.
+	c.Advance(time.Hour)
+	w.pass(t, 2)
+	close(release)
+	if n := receive(t, received, "the second job"); n != 1 {
+		t.Fatalf("the second job ran with %d receives in goqite, want 1: the runner claimed it again", n)
+	}
+}
+
+func TestARetryRunsWhenItsBackoffEndsWithoutWaitingForThePoll(t *testing.T) {
+	db := storetest.New(t)
+	qs := queue.New(db)
+	attempts := make(chan int, 4)
+	// An hour between polls: only knowing when the retry is due starts it.
+	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: time.Hour, Config: map[queue.Name]queue.Config{
+		queue.WebhookDelivery: {Backoff: func(int) time.Duration { return time.Millisecond }},
+	}})
+	r.Handle(queue.WebhookDelivery, func(ctx context.Context, job queue.Job) error {
+		attempts <- job.Attempt
+		if job.Attempt == 1 {
+			return errors.New("503")
+		}
+		return nil
+	})
+	w := watch(r, nil)
+	start(t, r)
+	w.pass(t, 1) // idle: no wake-up left over to make a round by chance
+	send(t, db, qs, queue.WebhookDelivery, "deliver")
+	receive(t, attempts, "the first attempt")
+	if a := receive(t, attempts, "the retry"); a != 2 {
+		t.Fatalf("the retry ran as attempt %d, want 2", a)
 	}
 }
 
@@ -745,9 +826,12 @@ func TestAJobAWorkerTakesAfterPauseGoesBackInsteadOfRunning(t *testing.T) {
 	send(t, db, qs, queue.MessageSending, "second")
 	w.until(t, "the second job to wait in memory", func() bool { return queue.Waiting(r, queue.MessageSending) == 1 })
 
+	// A job for a queue without a handler wakes the coordinator for a round,
+	// at the end of which it stalls.
 	stall.Store(true)
-	r.Pause(queue.MessageSending) // wakes the coordinator, which then stalls
+	send(t, db, qs, queue.OrderProcessing, "wake up")
 	receive(t, stalled, "the coordinator to stall")
+	r.Pause(queue.MessageSending)
 	close(release)
 	// The free worker takes the waiting job while the coordinator is held.
 	for queue.Waiting(r, queue.MessageSending) != 0 {
