@@ -159,3 +159,43 @@ func countRows(t *testing.T, ts *testServer, query string) int {
 	}
 	return n
 }
+
+func TestASlowCreateBodyDoesNotHoldUpOtherWrites(t *testing.T) {
+	ts := newTestServer(t)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	slowKey := ts.addKey("slow", app.RoleOwner, ts.users[app.RoleOwner].ID)
+	body := `{"name":"Slow tea","price":1,"currency":"USD"}`
+	fmt.Fprintf(conn, "POST /api/products HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		slowKey, len(body), body[:10])
+	// The slow request is past its guard once its fresh key shows as used
+	// (the guard records that before the route runs). Only then does the
+	// other create start, and it must go through while the body waits.
+	for i := 0; countRows(t, ts, `select count(*) from api_keys where name = 'slow' and last_used_at is not null`) == 0; i++ {
+		if i == 3000 {
+			t.Fatal("the slow request never reached its route")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan int, 1)
+	go func() {
+		res, _ := ts.do(req{method: "POST", path: "/api/products", key: ts.keys[app.RoleOperator], body: `{"name":"Quick tea","price":1,"currency":"USD"}`})
+		done <- res.StatusCode
+	}()
+	select {
+	case status := <-done:
+		if status != http.StatusCreated {
+			t.Fatalf("the other create: %d", status)
+		}
+	case <-time.After(30 * time.Second): // a guard against a hang, not a timing assertion
+		t.Fatal("another create waited for the slow client's body")
+	}
+	conn.Write([]byte(body[10:]))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("the slow create: %v %v", res, err)
+	}
+}

@@ -57,17 +57,19 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 		s.writeError(w, r, app.Invalid(app.FieldError{Field: "Idempotency-Key", Message: "must be at most 255 printable ASCII characters"}))
 		return
 	}
+	// The body is read whole before the transaction begins: a slow client
+	// must never hold the one write connection while it trickles in.
+	sum := sha256.New()
+	io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
+	body, err := spool(r.Body, sum)
+	if err != nil {
+		s.writeError(w, r, jsonError(err))
+		return
+	}
+	defer body.Close()
+	r.Body = body
 	var hash, actorKey string
 	if key != "" {
-		sum := sha256.New()
-		io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
-		body, err := spool(r.Body, sum)
-		if err != nil {
-			s.writeError(w, r, jsonError(err))
-			return
-		}
-		defer body.Close()
-		r.Body = body
 		hash = hex.EncodeToString(sum.Sum(nil))
 		actor := app.ActorFrom(r.Context())
 		actorKey = actor.Type + ":" + actor.ID
@@ -76,7 +78,7 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 	buf := newBufferedWriter()
 	var replay *store.IdempotentResponse
 	ctx := r.Context()
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		if key != "" {
 			prev, seen, err := tx.IdempotentResponse(ctx, actorKey, key)
 			if err != nil {
@@ -131,7 +133,7 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 // spoolInMemory is the largest body spool keeps in memory.
 const spoolInMemory = 1 << 20
 
-// spool reads a request body to hash it before the handler reads it again:
+// spool reads a request body whole, hashing it, before the handler reads it again:
 // a body up to spoolInMemory stays in memory, a larger one (an upload
 // route's) goes to a temporary file, so no upload is ever held in memory
 // whole. Closing what it returns removes the file.
