@@ -32,10 +32,10 @@ type route struct {
 }
 
 // Request limits of a route that sets none: a JSON body or a form.
-const (
-	defaultMaxBody     = 1 << 20
-	defaultReadTimeout = time.Minute
-)
+const defaultMaxBody = 1 << 20
+
+// defaultReadTimeout is a variable only so that a test can shorten it.
+var defaultReadTimeout = time.Minute
 
 const public app.Role = ""
 
@@ -175,10 +175,14 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, rt route) error {
 	}
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		// The server's own read timeout covers the headers; the body gets
+		// the route's time. Only a request with a body: once the body is
+		// read (or when there is none) the server clears the deadline and
+		// watches the connection, and a deadline set then would cancel a
+		// long answer such as a live stream. Not every writer supports
+		// deadlines (tests' recorders), hence no error check.
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout))
 	}
-	// The server's own read timeout covers the headers; the body gets the
-	// route's time. Not every writer supports deadlines (tests' recorders).
-	http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout))
 	return nil
 }
 

@@ -1,0 +1,11 @@
+package web
+
+import "time"
+
+// SetDefaultReadTimeout shortens the read deadline of routes that set none,
+// for the duration of a test.
+func SetDefaultReadTimeout(d time.Duration) (restore func()) {
+	old := defaultReadTimeout
+	defaultReadTimeout = d
+	return func() { defaultReadTimeout = old }
+}

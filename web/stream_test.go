@@ -1,0 +1,74 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"smartbot/app"
+	"smartbot/store"
+	"smartbot/web"
+)
+
+func TestALiveStreamOutlivesTheReadTimeouts(t *testing.T) {
+	ts := newTestServer(t)
+	// The same handler behind a server with a short read timeout, as
+	// 'smartbot serve' has a one-minute one, and routes with a short one.
+	const readTimeout = 100 * time.Millisecond
+	defer web.SetDefaultReadTimeout(readTimeout)()
+	hs := httptest.NewUnstartedServer(ts.server)
+	hs.Config.ReadTimeout = readTimeout
+	hs.Start()
+	t.Cleanup(func() {
+		ts.server.CloseStreams()
+		hs.Close()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+"/dashboard/stream", nil)
+	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: ts.session(ts.users[app.RoleViewer], time.Hour)})
+	hr.Header.Set("Datastar-Request", "true")
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("open the stream: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	waitFor := func(marker string) bool {
+		for line := range lines {
+			if strings.Contains(line, marker) {
+				return true
+			}
+		}
+		return false
+	}
+	if !waitFor(`id="events"`) {
+		t.Fatal("the stream ended before its first patch")
+	}
+	// Outlast the read timeout: this waits for the deadline to pass, it
+	// asserts nothing about time.
+	<-time.After(5 * readTimeout)
+	var e app.Event
+	err = ts.db.Write(context.Background(), func(tx *store.Tx) error {
+		e, err = ts.emitter.Emit(context.Background(), tx, app.BotConnectedData{JID: "1@s.whatsapp.net", Phone: "1", Name: "Shop"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(`id="event-` + e.ID + `"`) {
+		t.Fatal("the stream ended at the server's read timeout instead of showing the event")
+	}
+}
