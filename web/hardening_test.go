@@ -199,3 +199,42 @@ func TestASlowCreateBodyDoesNotHoldUpOtherWrites(t *testing.T) {
 		t.Fatalf("the slow create: %v %v", res, err)
 	}
 }
+
+func TestTwoRequestsWithOneKeyAtOnceMakeOneChangeAndOneAnswer(t *testing.T) {
+	ts := newTestServer(t)
+	type result struct {
+		status   int
+		replayed bool
+		body     string
+	}
+	results := make(chan result, 8)
+	start := make(chan struct{})
+	for range 8 {
+		go func() {
+			<-start
+			res, body := ts.do(req{method: "POST", path: "/api/products", key: ts.keys[app.RoleOperator],
+				body: `{"name":"Tea","price":1,"currency":"USD"}`, header: map[string]string{"Idempotency-Key": "same"}})
+			results <- result{res.StatusCode, res.Header.Get("Idempotent-Replayed") == "true", string(body)}
+		}()
+	}
+	close(start)
+	var first string
+	fresh := 0
+	for range 8 {
+		r := <-results
+		if r.status != http.StatusCreated {
+			t.Fatalf("a request with a key in use: %d %s (never a 409 to wait out)", r.status, r.body)
+		}
+		if !r.replayed {
+			fresh++
+		}
+		if first == "" {
+			first = r.body
+		} else if r.body != first {
+			t.Errorf("answers differ:\n%s\n%s", r.body, first)
+		}
+	}
+	if fresh != 1 || countRows(t, ts, `select count(*) from products`) != 1 {
+		t.Errorf("%d fresh answers, %d products; want 1 and 1", fresh, countRows(t, ts, `select count(*) from products`))
+	}
+}
