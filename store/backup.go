@@ -714,24 +714,29 @@ func checkDB(ctx context.Context, path string) (int, error) {
 		return 0, err
 	}
 	defer conn.Close()
+	// SQLite's own words (page numbers, "malformed") stay in Err, for the
+	// logs; the person restoring reads what it means and what to do.
+	damaged := func(err error) error {
+		return &app.Error{Code: app.EINVALID, Message: "the database in the backup is damaged: use another backup", Err: err}
+	}
 	rows, err := conn.QueryContext(ctx, `pragma integrity_check(10)`)
 	if err != nil {
-		return 0, fmt.Errorf("the database in the backup is damaged: %w", err)
+		return 0, damaged(err)
 	}
 	var problems []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("the database in the backup is damaged: %w", err)
+			return 0, damaged(err)
 		}
 		problems = append(problems, s)
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("the database in the backup is damaged: %w", err)
+		return 0, damaged(err)
 	}
 	if len(problems) != 1 || problems[0] != "ok" {
-		return 0, fmt.Errorf("the database in the backup is damaged: integrity check: %s", strings.Join(problems, "; "))
+		return 0, damaged(fmt.Errorf("integrity check: %s", strings.Join(problems, "; ")))
 	}
 	v, err := SchemaVersion(ctx, conn)
 	if err != nil {

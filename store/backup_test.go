@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"regexp"
+
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
@@ -23,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"smartbot/app"
 	"smartbot/store"
 	"smartbot/store/storetest"
 )
@@ -478,6 +481,14 @@ func TestRestoreOfABadBackupChangesNothing(t *testing.T) {
 				t.Fatalf("error %v, want one saying %q", err, tt.wantErr)
 			}
 			t.Log(err)
+			// What the CLI prints: an *app.Error's message, or the text.
+			shown := err.Error()
+			if app.ErrorCode(err) != app.EINTERNAL {
+				shown = app.ErrorMessage(err)
+			}
+			if m := driverWords.FindString(shown); m != "" {
+				t.Errorf("the error shows SQLite's words %q: %s", m, shown)
+			}
 			if after := storetest.DirDigest(t, target); !maps.Equal(after, before) {
 				t.Errorf("data dir changed:\nbefore %v\nafter  %v", before, after)
 			}
@@ -487,6 +498,9 @@ func TestRestoreOfABadBackupChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// driverWords are SQLite's, never a person's to read.
+var driverWords = regexp.MustCompile(`(?i)malformed|constraint failed|sql logic|\(\d{1,4}\)$|\*\*\* in database`)
 
 func TestRestoreRefusesWhileTheDataDirIsLocked(t *testing.T) {
 	ctx := context.Background()
