@@ -15,6 +15,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/auth"
+	"smartbot/app/settings"
 	"smartbot/store"
 )
 
@@ -32,12 +33,16 @@ type Options struct {
 	DB *store.DB
 	// Now is the clock; nil means the store's.
 	Now func() time.Time
+	// Settings records the shop's timezone chosen at setup; nil makes one
+	// on DB.
+	Settings *settings.Service
 }
 
 // Service runs the account use cases.
 type Service struct {
-	db  *store.DB
-	now func() time.Time
+	db       *store.DB
+	now      func() time.Time
+	settings *settings.Service
 }
 
 // New returns the accounts service.
@@ -45,7 +50,10 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = opts.DB.Now
 	}
-	return &Service{db: opts.DB, now: opts.Now}
+	if opts.Settings == nil {
+		opts.Settings = settings.New(settings.Options{DB: opts.DB})
+	}
+	return &Service{db: opts.DB, now: opts.Now, settings: opts.Settings}
 }
 
 // NewUser is what it takes to add a user.

@@ -164,3 +164,27 @@ func TestSetupMakesAnOwnerWhateverRoleIsAsked(t *testing.T) {
 		t.Errorf("a second setup: %v", err)
 	}
 }
+
+func TestSetupRecordsTheShopsTimezoneWithTheOwnerOrNeither(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	token, _, err := s.SetupLink(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SetupShop(ctx, token, account.NewUser{Email: "owner@shop.test", Password: "short"}, "Mars/Olympus")
+	var ae *app.Error
+	if !errors.As(err, &ae) || len(ae.Fields) != 2 {
+		t.Fatalf("a bad password and zone: %v, want both fields", err)
+	}
+	if n := storetest.Count(t, db, `select (select count(*) from users) + (select count(*) from settings)`); n != 0 {
+		t.Fatalf("%d rows after a refused setup", n)
+	}
+	if _, err := s.SetupShop(ctx, token, account.NewUser{Email: "owner@shop.test", Password: pw}, "Africa/Harare"); err != nil {
+		t.Fatal(err)
+	}
+	var zone string
+	if err := db.Setting(ctx, app.SettingTimezone, &zone); err != nil || zone != "Africa/Harare" {
+		t.Errorf("zone %q %v", zone, err)
+	}
+}

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"smartbot/app"
@@ -73,23 +74,47 @@ func (s *Service) SetupValid(ctx context.Context, token string) (bool, error) {
 
 // Setup spends a first-run setup token and creates the shop's owner with
 // in (whose role is ignored), in one transaction: both happen or neither.
-func (s *Service) Setup(ctx context.Context, token string, in NewUser) (u app.User, err error) {
+func (s *Service) Setup(ctx context.Context, token string, in NewUser) (app.User, error) {
+	return s.SetupShop(ctx, token, in, "")
+}
+
+// SetupShop is Setup that also records the shop's timezone, when one is
+// given ("" keeps the default, the server's zone).
+func (s *Service) SetupShop(ctx context.Context, token string, in NewUser, timezone string) (u app.User, err error) {
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		u, err = s.SetupTx(ctx, tx, token, in)
+		u, err = s.SetupShopTx(ctx, tx, token, in, timezone)
 		return err
 	})
 	return u, err
 }
 
-// SetupTx is Setup inside tx.
-func (s *Service) SetupTx(ctx context.Context, tx *store.Tx, token string, in NewUser) (app.User, error) {
+// SetupShopTx is SetupShop inside tx.
+func (s *Service) SetupShopTx(ctx context.Context, tx *store.Tx, token string, in NewUser, timezone string) (app.User, error) {
 	in.Role = app.RoleOwner
 	u, err := s.prepareUser(in)
+	if timezone != "" {
+		if _, fe := app.ValidateTimezone("timezone", timezone); fe != nil {
+			var ae *app.Error
+			if errors.As(err, &ae) {
+				ae.Fields = append(ae.Fields, *fe)
+				return u, app.Invalid(ae.Fields...)
+			}
+			if err == nil {
+				return u, app.Invalid(*fe)
+			}
+		}
+	}
 	if err != nil {
 		return u, err
 	}
 	if err := tx.UseSetupToken(ctx, auth.HashToken(token)); err != nil {
 		return u, err
 	}
-	return u, tx.CreateUser(ctx, &u)
+	if err := tx.CreateUser(ctx, &u); err != nil {
+		return u, err
+	}
+	if timezone == "" {
+		return u, nil
+	}
+	return u, s.settings.SetTimezoneTx(ctx, tx, timezone)
 }

@@ -10,6 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The timezone database, so shops' timezones work in the image, which
+	// has no /usr/share/zoneinfo (about 450 KB).
+	_ "time/tzdata"
 )
 
 const usage = `Smartbot: a WhatsApp shop assistant in one binary and one SQLite file.
