@@ -13,6 +13,7 @@ import (
 	"smartbot/app/account"
 	"smartbot/app/catalog"
 	"smartbot/app/event"
+	"smartbot/app/settings"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/web/ui"
@@ -29,6 +30,8 @@ type Options struct {
 	// them from DB and Emitter.
 	Accounts *account.Service
 	Catalog  *catalog.Service
+	// Settings holds the shop's timezone; nil makes one on DB.
+	Settings *settings.Service
 	// Log receives request logs and errors; nil discards.
 	Log     *slog.Logger
 	Version string
@@ -48,6 +51,7 @@ type Server struct {
 	emitter       *event.Emitter
 	accounts      *account.Service
 	catalog       *catalog.Service
+	settings      *settings.Service
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -85,8 +89,11 @@ func New(opts Options) *Server {
 	if opts.Emitter == nil && opts.Queues != nil {
 		opts.Emitter = event.NewEmitter(opts.Queues, opts.Broker, opts.Now)
 	}
+	if opts.Settings == nil {
+		opts.Settings = settings.New(settings.Options{DB: opts.DB})
+	}
 	if opts.Accounts == nil {
-		opts.Accounts = account.New(account.Options{DB: opts.DB, Now: opts.Now})
+		opts.Accounts = account.New(account.Options{DB: opts.DB, Now: opts.Now, Settings: opts.Settings})
 	}
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.New(catalog.Options{DB: opts.DB, Emitter: opts.Emitter})
@@ -97,7 +104,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
-		accounts: opts.Accounts, catalog: opts.Catalog,
+		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),
