@@ -17,6 +17,7 @@ import (
 	"smartbot/app/account"
 	"smartbot/app/catalog"
 	"smartbot/app/event"
+	"smartbot/app/settings"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/web"
@@ -97,10 +98,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(queues, broker, db.Now)
 	runner := queue.NewRunner(queue.RunnerOptions{Queues: queues, Log: log})
-	accounts := account.New(account.Options{DB: db})
+	shop := settings.New(settings.Options{DB: db})
+	accounts := account.New(account.Options{DB: db, Settings: shop})
 	catalogs := catalog.New(catalog.Options{DB: db, Emitter: emitter})
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
-		Accounts: accounts, Catalog: catalogs,
+		Accounts: accounts, Catalog: catalogs, Settings: shop,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
 		Handler:           handler,
