@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"sync"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -27,11 +28,17 @@ func CheckPassword(pw, hash string) bool {
 }
 
 // dummyHash is checked against when the account does not exist, so that a
-// wrong email costs as long as a wrong password and reveals nothing.
-var dummyHash, _ = HashPassword("smartbot-no-such-user")
+// wrong email costs as long as a wrong password and reveals nothing. It is
+// made on the first failed sign-in, not at start: hashing takes argon2id's
+// 19 MiB, which every command (even 'smartbot version') paid at init and an
+// idle server then kept as resident memory.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("smartbot-no-such-user")
+	return h
+})
 
 // CheckNothing spends the time of one password check.
-func CheckNothing(pw string) { CheckPassword(pw, dummyHash) }
+func CheckNothing(pw string) { CheckPassword(pw, dummyHash()) }
 
 var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
