@@ -41,7 +41,7 @@ func (tx *Tx) CreateAPIKey(ctx context.Context, k *app.APIKey, hash string) erro
 func (db *DB) APIKeyByHash(ctx context.Context, hash string) (APIKeyRow, error) {
 	var r APIKeyRow
 	var err error
-	row := db.R.QueryRowContext(ctx, `select `+apiKeyColumns+`, coalesce(u.email, ''), coalesce(u.role, '')
+	row := db.queryRow(ctx, `select `+apiKeyColumns+`, coalesce(u.email, ''), coalesce(u.role, '')
 		from api_keys k left join users u on u.id = k.user_id where k.hash = ?`, hash)
 	r.APIKey, err = scanAPIKey(row.Scan, &r.OwnerEmail, &r.OwnerRole)
 	if errors.Is(err, sql.ErrNoRows) {

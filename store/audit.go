@@ -122,7 +122,7 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, erro
 	}
 	q += " order by id desc limit ?"
 	args = append(args, clampLimit(f.Limit))
-	rows, err := db.R.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit: %w", err)
 	}

@@ -21,7 +21,7 @@ type Counters struct {
 func (db *DB) Counters(ctx context.Context, dayStart time.Time) (Counters, error) {
 	var c Counters
 	day := app.FormatTime(dayStart)
-	err := db.R.QueryRowContext(ctx, `select
+	err := db.queryRow(ctx, `select
 		(select count(*) from orders where created_at >= ?),
 		(select count(*) from messages where created_at >= ?),
 		(select count(*) from events where created_at >= ?),

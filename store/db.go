@@ -57,6 +57,7 @@ type DB struct {
 
 	stmtsMu sync.Mutex
 	stmts   map[string]*sql.Stmt
+	reads   readStmts
 }
 
 // dsn builds the connection string: busy_timeout first (the driver applies
@@ -160,6 +161,7 @@ func (db *DB) Close() error {
 	}
 	db.stmts = nil
 	db.stmtsMu.Unlock()
+	db.closeReads()
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

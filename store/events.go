@@ -67,7 +67,7 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]EventRecord, err
 	}
 	q += " order by seq " + order + " limit ?"
 	args = append(args, clampLimit(f.Limit))
-	rows, err := db.R.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
@@ -90,7 +90,7 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]EventRecord, err
 // Event returns the event with the given id.
 func (db *DB) Event(ctx context.Context, id string) (app.Event, error) {
 	var payload string
-	if err := db.R.QueryRowContext(ctx, `select payload from events where id = ?`, id).Scan(&payload); err != nil {
+	if err := db.queryRow(ctx, `select payload from events where id = ?`, id).Scan(&payload); err != nil {
 		if app.ErrorCode(mapError(err)) == app.ENOTFOUND {
 			return app.Event{}, notFound("event", id)
 		}

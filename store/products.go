@@ -51,7 +51,7 @@ func (tx *Tx) CreateProduct(ctx context.Context, p *app.Product) error {
 
 // Product returns the product with id.
 func (db *DB) Product(ctx context.Context, id string) (app.Product, error) {
-	p, err := scanProduct(db.R.QueryRowContext(ctx, `select `+productColumns+` from products where id = ? and deleted_at is null`, id).Scan)
+	p, err := scanProduct(db.queryRow(ctx, `select `+productColumns+` from products where id = ? and deleted_at is null`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("product", id)
 	}
@@ -72,7 +72,7 @@ func (db *DB) Products(ctx context.Context, after string, limit int) ([]app.Prod
 	}
 	q += ` order by created_at desc, id desc limit ?`
 	args = append(args, limit)
-	rows, err := db.R.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list products: %w", err)
 	}

@@ -31,7 +31,7 @@ func (tx *Tx) CreateSession(ctx context.Context, s app.Session, remoteAddr, user
 func (db *DB) SessionUser(ctx context.Context, id string) (app.Session, app.User, error) {
 	var s app.Session
 	var created, seen, idle, expires string
-	row := db.R.QueryRowContext(ctx, `
+	row := db.queryRow(ctx, `
 		select s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at,
 			u.id, u.email, u.name, u.role, u.created_at, u.updated_at, u.last_login_at, u.password_hash
 		from sessions s join users u on u.id = s.user_id

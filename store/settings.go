@@ -13,7 +13,7 @@ import (
 // Setting reads the JSON value of key into v. A missing key is ENOTFOUND.
 func (db *DB) Setting(ctx context.Context, key string, v any) error {
 	var raw string
-	err := db.R.QueryRowContext(ctx, `select value from settings where key = ?`, key).Scan(&raw)
+	err := db.queryRow(ctx, `select value from settings where key = ?`, key).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("setting", key)
 	}
