@@ -23,7 +23,7 @@ import (
 	"time"
 )
 
-//go:embed app.css favicon.svg datastar.js datastar.LICENSE.md
+//go:embed app.css favicon.svg datastar.js datastar.LICENSE.md panel.js
 var files embed.FS
 
 // prefix is where the web server mounts Handler.

@@ -33,7 +33,7 @@ func get(t *testing.T, method, url string, header http.Header) *httptest.Respons
 }
 
 func TestURLHasTheFirst12HexOfTheFilesSHA256(t *testing.T) {
-	for _, name := range []string{"app.css", "datastar.js", "datastar.LICENSE.md", "favicon.svg"} {
+	for _, name := range []string{"app.css", "datastar.js", "datastar.LICENSE.md", "favicon.svg", "panel.js"} {
 		body, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -59,6 +59,7 @@ func TestHandlerServesTheCurrentURLForAYear(t *testing.T) {
 	for name, ctype := range map[string]string{
 		"app.css":     "text/css; charset=utf-8",
 		"datastar.js": "text/javascript; charset=utf-8",
+		"panel.js":    "text/javascript; charset=utf-8",
 		"favicon.svg": "image/svg+xml",
 	} {
 		want, err := os.ReadFile(name)

@@ -55,8 +55,8 @@ func TestBrowserFirstRunSetupCreatesTheOwnerAndSignsThemIn(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#setup-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#flash")),
 	)
-	if got := b.location(); got != base+"/?done=welcome" {
-		t.Errorf("after setup the browser is at %s, want the dashboard %s/?done=welcome", got, base)
+	if got := b.location(); got != base+"/" {
+		t.Errorf("after setup the browser is at %s, want the dashboard %s/", got, base)
 	}
 	if got := b.text("main h1"); got != "Dashboard" {
 		t.Errorf("page heading %q, want Dashboard", got)
@@ -99,8 +99,8 @@ func TestBrowserSignInRefusesAWrongPasswordAndAcceptsTheRightOne(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#error")),
 	)
-	if got := b.text("#error"); got != "wrong email or password." {
-		t.Errorf("a wrong password shows %q, want %q", got, "wrong email or password.")
+	if want := "Could not sign you in: wrong email or password."; b.text("#error") != want {
+		t.Errorf("a wrong password shows %q, want %q", b.text("#error"), want)
 	}
 	if got := b.value("#email"); got != email {
 		t.Errorf("the form lost the email: %q", got)

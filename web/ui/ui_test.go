@@ -154,8 +154,8 @@ func TestEveryPageRendersEscapedHTML(t *testing.T) {
 				t.Errorf("page does not start with a doctype: %.40q", html)
 			}
 			// The only scripts are the ones the layout links to.
-			if n := strings.Count(html, "<script"); n != 1 {
-				t.Errorf("%d <script tags, want only the Datastar module", n)
+			if n := strings.Count(html, "<script"); n != 2 {
+				t.Errorf("%d <script tags, want only the Datastar module and panel.js", n)
 			}
 			if strings.Contains(html, `alert("x")`) {
 				t.Error("unescaped data in the page")
@@ -425,7 +425,7 @@ func TestEveryPageSnapshotsToAStandaloneFileWhoseAssetsResolve(t *testing.T) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	for _, name := range []string{"app.css", "datastar.js", "favicon.svg"} {
+	for _, name := range []string{"app.css", "datastar.js", "favicon.svg", "panel.js"} {
 		url := static.URL(name)
 		body, err := fetchStatic(url)
 		if err != nil {

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"smartbot/queue"
+	"smartbot/web/ui"
+)
+
+// The queues page: each queue's figures and the jobs that failed every
+// attempt (its stream and the retry and discard actions are in stream.go).
+
+func (s *Server) pageQueues(w http.ResponseWriter, r *http.Request) error {
+	queues, err := s.queueRows(r.Context())
+	if err != nil {
+		return err
+	}
+	dead, err := s.deadRows(r.Context())
+	if err != nil {
+		return err
+	}
+	l, _ := s.frame(w, r, "Queues", "queues")
+	return render(w, r, http.StatusOK, ui.Queues(ui.QueuesPage{Layout: l, Queues: queues, Dead: dead}))
+}
+
+// deadRows lists the newest dead letters of every queue.
+func (s *Server) deadRows(ctx context.Context) ([]ui.DeadRow, error) {
+	var rows []ui.DeadRow
+	for _, st := range queue.Names {
+		dead, err := s.queues.DeadLetters(ctx, st, "", 50)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dead {
+			rows = append(rows, ui.DeadRow{ID: d.ID, Queue: string(d.Queue), Attempts: d.Attempts, Error: d.Error,
+				FailedAt: d.FailedAt.UTC().Format("2006-01-02 15:04:05"), Body: truncate(string(d.Body), 200)})
+		}
+	}
+	return rows, nil
+}
