@@ -39,3 +39,19 @@ func (s *Server) deadRows(ctx context.Context) ([]ui.DeadRow, error) {
 	}
 	return rows, nil
 }
+
+// queueLabels are the queues in words for people; the API keeps the names.
+var queueLabels = map[string]string{
+	string(queue.MediaProcessing): "Pictures and files",
+	string(queue.MessageSending):  "Outgoing messages",
+	string(queue.OrderProcessing): "Orders",
+	string(queue.WebhookDelivery): "Webhook deliveries",
+}
+
+// queueLabel is a queue's name for people; an unknown queue keeps its own.
+func queueLabel(name string) string {
+	if l, ok := queueLabels[name]; ok {
+		return l
+	}
+	return name
+}

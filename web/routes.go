@@ -103,15 +103,18 @@ func (s *Server) routeTable() []route {
 		panel("GET /users", viewer, s.pageUsers),
 		panel("POST /users", owner, s.postUser),
 		panel("POST /users/{id}/role", owner, s.postUserRole),
+		panel("GET /users/{id}/delete", owner, s.pageUserDelete),
 		panel("POST /users/{id}/delete", owner, s.postUserDelete),
 		{pattern: "POST /account/sessions/revoke", need: viewer, panel: true, sessionOnly: true, handler: s.postSignOutEverywhere},
 		panel("GET /keys", owner, s.pageKeys),
 		panel("POST /keys", owner, s.postKey),
+		panel("GET /keys/{id}/revoke", owner, s.pageKeyRevoke),
 		panel("POST /keys/{id}/revoke", owner, s.postKeyRevoke),
 		panel("GET /audit", viewer, s.pageAudit),
 		panel("GET /queues", viewer, s.pageQueues),
 		panel("GET /queues/stream", viewer, s.streamQueues),
 		panel("POST /queues/dead/{id}/retry", operator, s.postDeadRetry),
+		panel("GET /queues/dead/{id}/discard", operator, s.pageDeadDiscard),
 		panel("POST /queues/dead/{id}/discard", operator, s.postDeadDiscard),
 	}
 }

@@ -159,16 +159,17 @@ func (s *Server) patchQueues(ctx context.Context, st *stream, canOperate bool) e
 
 // postDeadRetry and postDeadDiscard answer Datastar's POST with patches of
 // the queues page, so the clicker sees the result at once; other open
-// pages see it on their next refresh.
+// pages see it on their next refresh. A plain form's POST (no JavaScript,
+// or the discard confirmation page) redirects to the queues page.
 func (s *Server) postDeadRetry(w http.ResponseWriter, r *http.Request) error {
-	return s.deadAction(w, r, s.queues.Retry)
+	return s.deadAction(w, r, s.queues.Retry, "The job is back in its queue.")
 }
 
 func (s *Server) postDeadDiscard(w http.ResponseWriter, r *http.Request) error {
-	return s.deadAction(w, r, s.queues.Discard)
+	return s.deadAction(w, r, s.queues.Discard, "The failed job was discarded.")
 }
 
-func (s *Server) deadAction(w http.ResponseWriter, r *http.Request, act func(context.Context, string) error) error {
+func (s *Server) deadAction(w http.ResponseWriter, r *http.Request, act func(context.Context, string) error, notice string) error {
 	id, err := deadID(r)
 	if err != nil {
 		return err
@@ -178,8 +179,7 @@ func (s *Server) deadAction(w http.ResponseWriter, r *http.Request, act func(con
 	}
 	s.figures.invalidate()
 	if !isDatastar(r) {
-		http.Redirect(w, r, "/queues", http.StatusSeeOther)
-		return nil
+		return s.done(w, r, "/queues", flash{notice: notice})
 	}
 	st := s.openStream(w, r)
 	return s.patchQueues(r.Context(), st, true)

@@ -287,7 +287,7 @@ func TestUsersPageShowsAdminFormsOnlyToOwners(t *testing.T) {
 	adminOnly := []string{
 		`action="/users"`, `name="password"`,
 		`action="/users/2/role"`, `id="save-role-2"`,
-		`action="/users/2/delete"`, `id="remove-2"`,
+		`href="/users/2/delete" id="remove-2"`,
 		`<option value="operator" selected>`,
 	}
 	owner := render(t, ui.Users(users("owner")))
@@ -297,7 +297,7 @@ func TestUsersPageShowsAdminFormsOnlyToOwners(t *testing.T) {
 		}
 	}
 	// Nobody removes or demotes themselves from the list.
-	for _, unwanted := range []string{`action="/users/1/delete"`, `action="/users/1/role"`} {
+	for _, unwanted := range []string{`/users/1/delete"`, `action="/users/1/role"`} {
 		if strings.Contains(owner, unwanted) {
 			t.Errorf("owner: has %s for their own row", unwanted)
 		}
@@ -331,7 +331,7 @@ func TestKeysPageShowsTheNewKeyOnlyWhenSet(t *testing.T) {
 	}
 
 	// Owners revoke active keys only, and make keys.
-	for _, want := range []string{`action="/keys/k1/revoke"`, `id="revoke-k1"`, `action="/keys"`, `name="expires_in_days"`, `<code>sb_live_ab12…</code>`} {
+	for _, want := range []string{`href="/keys/k1/revoke" id="revoke-k1"`, `action="/keys"`, `name="expires_in_days"`, `<code>sb_live_ab12…</code>`} {
 		if !strings.Contains(without, want) {
 			t.Errorf("owner: missing %s", want)
 		}
@@ -375,8 +375,8 @@ func TestQueuesPageOffersRetryAndDiscardToOperators(t *testing.T) {
 	for _, want := range []string{
 		`data-init="@get('/queues/stream', {retry: 'always'})"`,
 		`id="queues"`, `id="dead-letters"`, `id="dead-101"`, `id="dead-102"`,
-		`id="retry-101"`, `data-on:click="@post(&#39;/queues/dead/101/retry&#39;)"`,
-		`id="discard-101"`, `data-on:click="@post(&#39;/queues/dead/101/discard&#39;)"`,
+		`<form method="post" action="/queues/dead/101/retry" data-on:submit="@post(&#39;/queues/dead/101/retry&#39;)">`, `id="retry-101"`,
+		`href="/queues/dead/101/discard" id="discard-101"`,
 		"5 attempts", "1 attempt",
 		"&lt;html&gt;&lt;body&gt;nginx",
 	} {
@@ -396,9 +396,9 @@ func TestQueuesPageOffersRetryAndDiscardToOperators(t *testing.T) {
 
 func TestIDsCannotBreakOutOfURLsOrExpressions(t *testing.T) {
 	html := render(t, ui.DeadLetters([]ui.DeadRow{{ID: `x'/../../y");alert(1)//`, Queue: "q"}}, true))
-	exprs := regexp.MustCompile(`data-on:click="([^"]*)"`).FindAllStringSubmatch(html, -1)
-	if len(exprs) != 2 {
-		t.Fatalf("%d Datastar click expressions, want 2:\n%s", len(exprs), html)
+	exprs := regexp.MustCompile(`data-on:submit="([^"]*)"`).FindAllStringSubmatch(html, -1)
+	if len(exprs) != 1 {
+		t.Fatalf("%d Datastar submit expressions, want 1:\n%s", len(exprs), html)
 	}
 	// The id is one path segment, and nothing in it can end the JS string.
 	safe := regexp.MustCompile(`^@post\(&#39;/queues/dead/[A-Za-z0-9%._~-]+/(retry|discard)&#39;\)$`)
@@ -407,7 +407,7 @@ func TestIDsCannotBreakOutOfURLsOrExpressions(t *testing.T) {
 			t.Errorf("unsafe expression %s", e[1])
 		}
 	}
-	if !strings.Contains(html, `/queues/dead/x%27%2F..%2F..%2Fy%22%29%3Balert%281%29%2F%2F/retry`) {
+	if !strings.Contains(html, `/queues/dead/x%27%2F..%2F..%2Fy%22%29%3Balert%281%29%2F%2F/retry`) || !strings.Contains(html, `href="/queues/dead/x%27%2F..%2F..%2Fy%22%29%3Balert%281%29%2F%2F/discard"`) {
 		t.Errorf("id not escaped as one path segment:\n%s", html)
 	}
 }
