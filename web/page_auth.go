@@ -57,6 +57,10 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pageSetup(w http.ResponseWriter, r *http.Request) error {
+	if principalFrom(r.Context()) != nil {
+		// Someone signed in opened the link again: the shop has its owner.
+		return s.done(w, r, "/", flash{notice: "Your shop is already set up."})
+	}
 	token := r.URL.Query().Get("token")
 	ok, err := s.accounts.SetupValid(r.Context(), token)
 	if err != nil {
