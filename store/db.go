@@ -58,6 +58,7 @@ type DB struct {
 	stmtsMu sync.Mutex
 	stmts   map[string]*sql.Stmt
 	reads   readStmts
+	apiKeys apiKeyCache
 }
 
 // dsn builds the connection string: busy_timeout first (the driver applies

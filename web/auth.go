@@ -52,7 +52,9 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		if !ok || !strings.HasPrefix(token, auth.APIKeyPrefix) || len(token) > 100 {
 			return nil, app.Errorf(app.EUNAUTHORIZED, "the Authorization header must be 'Bearer sb_…' with an API key")
 		}
-		row, err := s.db.APIKeyByHash(r.Context(), auth.HashToken(token))
+		// Through the cache: the account service clears it when a key or
+		// its user changes, so a revocation still holds on the next request.
+		row, err := s.db.CachedAPIKey(r.Context(), auth.HashToken(token))
 		if err != nil {
 			if app.ErrorCode(err) == app.EUNAUTHORIZED {
 				return nil, app.Errorf(app.EUNAUTHORIZED, "unknown API key")

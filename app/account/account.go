@@ -131,8 +131,14 @@ func (s *Service) UpdateUserTx(ctx context.Context, tx *store.Tx, id string, c U
 	if errs := app.ValidateUser(before.Email, name, role); len(errs) > 0 {
 		return before, app.Invalid(errs...)
 	}
+	forgetKeys(tx)
 	return tx.UpdateUser(ctx, id, name, role)
 }
+
+// forgetKeys clears the verified API key cache once tx commits: each key
+// carries its user's role and email, so a change to a user or a key takes
+// effect on the very next request.
+func forgetKeys(tx *store.Tx) { tx.OnCommit(tx.DB().ForgetAPIKeys) }
 
 // DeleteUser removes a user with their sessions and API keys. Removing the
 // last owner is ECONFLICT.
@@ -142,6 +148,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 
 // DeleteUserTx is DeleteUser inside tx.
 func (s *Service) DeleteUserTx(ctx context.Context, tx *store.Tx, id string) error {
+	forgetKeys(tx)
 	return tx.DeleteUser(ctx, id)
 }
 
@@ -159,7 +166,10 @@ func (s *Service) SetPassword(ctx context.Context, id, password string) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, id, hash) })
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		forgetKeys(tx)
+		return tx.SetPassword(ctx, id, hash)
+	})
 }
 
 // SetPasswordTx is SetPassword inside tx.
@@ -168,6 +178,7 @@ func (s *Service) SetPasswordTx(ctx context.Context, tx *store.Tx, id, password 
 	if err != nil {
 		return err
 	}
+	forgetKeys(tx)
 	return tx.SetPassword(ctx, id, hash)
 }
 
@@ -178,7 +189,10 @@ func (s *Service) ChangePassword(ctx context.Context, u app.User, current, next 
 	if err != nil {
 		return err
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error { return tx.SetPassword(ctx, u.ID, hash) })
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		forgetKeys(tx)
+		return tx.SetPassword(ctx, u.ID, hash)
+	})
 }
 
 // ChangePasswordTx is ChangePassword inside tx.
@@ -187,6 +201,7 @@ func (s *Service) ChangePasswordTx(ctx context.Context, tx *store.Tx, u app.User
 	if err != nil {
 		return err
 	}
+	forgetKeys(tx)
 	return tx.SetPassword(ctx, u.ID, hash)
 }
 
@@ -283,6 +298,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id string) error {
 
 // RevokeAPIKeyTx is RevokeAPIKey inside tx.
 func (s *Service) RevokeAPIKeyTx(ctx context.Context, tx *store.Tx, id string) error {
+	forgetKeys(tx)
 	_, err := tx.RevokeAPIKey(ctx, id)
 	return err
 }
