@@ -39,6 +39,5 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     if (status) {
       status.textContent = copied ? "Copied." : "The key is selected: use your device's Copy.";
     }
-    button.textContent = copied ? "Copied" : button.dataset.label || button.textContent;
   });
 }

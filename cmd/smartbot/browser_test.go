@@ -300,6 +300,228 @@ func TestBrowserDashboardGoesLiveAgainAfterTheServerRestarts(t *testing.T) {
 	b.checkNoPageErrors()
 }
 
+// viewports are the sizes the panel is checked at: a phone and a laptop.
+var viewports = []struct {
+	name          string
+	width, height int64
+	mobile        bool
+}{
+	{"phone", 390, 844, true},
+	{"laptop", 1280, 800, false},
+}
+
+// viewport makes the tab a screen of width×height, a phone's when mobile.
+func (b *browser) viewport(width, height int64, mobile bool) {
+	b.t.Helper()
+	if mobile {
+		b.do(chromedp.EmulateViewport(width, height, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+		return
+	}
+	b.do(chromedp.EmulateViewport(width, height))
+}
+
+// apiList GETs an API list and returns its data's ids.
+func apiList(t *testing.T, url, key string) []string {
+	t.Helper()
+	status, body := apiRequest(t, http.MethodGet, url, key, "")
+	var list struct {
+		Data []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(body), &list); status != http.StatusOK || err != nil {
+		t.Fatalf("GET %s: %d %v\n%s", url, status, err, body)
+	}
+	ids := make([]string, len(list.Data))
+	for i, d := range list.Data {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+func TestBrowserReloadingAfterCreatingAKeyCreatesNothingAndShowsTheKeyNoMore(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "olive@shop.test", "sunflowers-in-june-7"
+	createUser(t, bin, dir, email, "owner", password)
+	admin := createAPIKey(t, bin, dir, "owner")
+	_, base, _ := startServer(t, bin, dir)
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+
+	for _, vp := range viewports {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		before := len(apiList(t, base+"/api/api-keys", admin))
+		name := "till-" + vp.name
+		b.do(
+			chromedp.Navigate(base+"/keys"),
+			chromedp.WaitVisible(chromedp.CSS("#create-key-form")),
+			chromedp.SendKeys(chromedp.CSS("#key-name"), name),
+			chromedp.Click(chromedp.CSS(`#create-key-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#new-key-value")),
+		)
+		key := b.value("#new-key-value")
+		if !strings.HasPrefix(key, "sb_") || b.location() != base+"/keys" {
+			t.Fatalf("%s: after creating a key the page is %s showing %q", vp.name, b.location(), key)
+		}
+		if status, body := apiRequest(t, http.MethodGet, base+"/api/me", key, ""); status != http.StatusOK {
+			t.Errorf("%s: the key shown does not work: %d %s", vp.name, status, body)
+		}
+		// The copy button: panel.js shows it; a click copies or selects.
+		b.do(chromedp.WaitVisible(chromedp.CSS("#copy-new-key")), chromedp.Click(chromedp.CSS("#copy-new-key")))
+		b.waitUntil("the copy button to answer", `document.querySelector('#copy-status').textContent !== ''`, 5*time.Second)
+		if vp.mobile {
+			b.screenshot("keys-new")
+		}
+
+		b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#keys")))
+		if n := len(apiList(t, base+"/api/api-keys", admin)); n != before+1 {
+			t.Errorf("%s: %d keys before, %d after creating one and reloading, want %d", vp.name, before, n, before+1)
+		}
+		if shown := read(b, chromedp.Evaluate[bool](`!!document.querySelector('#new-key') || document.body.innerText.includes(` + jsString(key) + `)`)); shown {
+			t.Errorf("%s: the reloaded page still shows the key", vp.name)
+		}
+	}
+	b.checkNoPageErrors()
+}
+
+func TestBrowserRemovingAUserAsksFirst(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "olive@shop.test", "sunflowers-in-june-7"
+	createUser(t, bin, dir, email, "owner", password)
+	admin := createAPIKey(t, bin, dir, "owner")
+	_, base, _ := startServer(t, bin, dir)
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+
+	for _, vp := range viewports {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		ann := "ann-" + vp.name + "@shop.example"
+		createUserViaAPI(t, base, admin, ann)
+		id := userID(t, base, admin, ann)
+		b.do(
+			chromedp.Navigate(base+"/users"),
+			chromedp.WaitVisible(chromedp.CSS("#remove-"+id)),
+			chromedp.Click(chromedp.CSS("#remove-"+id)),
+			chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		)
+		if got, want := b.text("main h1"), "Remove user "+ann+"?"; got != want {
+			t.Errorf("%s: the confirmation asks %q, want %q", vp.name, got, want)
+		}
+		if vp.mobile {
+			b.screenshot("users-confirm")
+		}
+		if userID(t, base, admin, ann) == "" {
+			t.Fatalf("%s: the user was removed before the confirmation", vp.name)
+		}
+		// Cancel goes back and removes nothing.
+		b.do(chromedp.Click(chromedp.CSS("#cancel")), chromedp.WaitVisible(chromedp.CSS("#user-"+id)))
+		if userID(t, base, admin, ann) == "" {
+			t.Fatalf("%s: Cancel removed the user", vp.name)
+		}
+		b.do(
+			chromedp.Click(chromedp.CSS("#remove-"+id)),
+			chromedp.WaitVisible(chromedp.CSS("#confirm-button")),
+			chromedp.Click(chromedp.CSS("#confirm-button")),
+			chromedp.WaitVisible(chromedp.CSS("#flash")),
+		)
+		if got, want := b.text("#flash"), "Removed "+ann+"."; got != want || b.location() != base+"/users" {
+			t.Errorf("%s: after confirming, %s says %q, want /users saying %q", vp.name, b.location(), got, want)
+		}
+		if userID(t, base, admin, ann) != "" {
+			t.Errorf("%s: the user is still there after confirming", vp.name)
+		}
+	}
+	b.checkNoPageErrors()
+}
+
+func TestBrowserAnOperatorOpeningAPIKeysIsToldWhyNot(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "otto@shop.test", "daffodils-at-dawn-42"
+	createUser(t, bin, dir, email, "operator", password)
+	_, base, _ := startServer(t, bin, dir)
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+
+	for _, vp := range viewports {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		b.do(chromedp.Navigate(base+"/keys"), chromedp.WaitVisible(chromedp.CSS("#refused")))
+		for sel, want := range map[string]string{"#refused-who": email, "#refused-role": "operator", "#refused-need": "owner"} {
+			if got := b.text(sel); got != want {
+				t.Errorf("%s: %s shows %q, want %q", vp.name, sel, got, want)
+			}
+		}
+		if n := read(b, chromedp.Evaluate[int](`document.querySelectorAll('#login-form').length`)); n != 0 {
+			t.Errorf("%s: the refusal shows the sign-in form", vp.name)
+		}
+		if vp.mobile {
+			b.screenshot("refused")
+		}
+		b.do(chromedp.Click(chromedp.CSS("#way-back")), chromedp.WaitVisible(chromedp.CSS("#dashboard")))
+	}
+	b.checkNoPageErrors()
+}
+
+// createUserViaAPI adds a viewer with the owner's key.
+func createUserViaAPI(t *testing.T, base, key, email string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": email, "role": "viewer", "password": "a long enough password"})
+	if status, answer := apiRequest(t, http.MethodPost, base+"/api/users", key, string(body)); status != http.StatusCreated {
+		t.Fatalf("create %s: %d %s", email, status, answer)
+	}
+}
+
+// userID is the id of the user with email, or "" when there is none.
+func userID(t *testing.T, base, key, email string) string {
+	t.Helper()
+	status, body := apiRequest(t, http.MethodGet, base+"/api/users", key, "")
+	var list struct {
+		Data []struct{ ID, Email string }
+	}
+	if err := json.Unmarshal([]byte(body), &list); status != http.StatusOK || err != nil {
+		t.Fatalf("GET /api/users: %d %v\n%s", status, err, body)
+	}
+	for _, u := range list.Data {
+		if u.Email == email {
+			return u.ID
+		}
+	}
+	return ""
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// screenshot writes what the tab shows now, and the whole page, to
+// $SMARTBOT_SCREENSHOT_DIR/name-<width>.png and name-<width>-full.png,
+// when that variable is set.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("SMARTBOT_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	width := read(b, chromedp.Evaluate[int](`window.innerWidth`))
+	shots := map[string][]byte{
+		fmt.Sprintf("%s-%d.png", name, width):      read(b, chromedp.CaptureScreenshot()),
+		fmt.Sprintf("%s-%d-full.png", name, width): read(b, chromedp.FullScreenshot(100)),
+	}
+	for file, png := range shots {
+		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}
+
 // chromiumPath finds Debian's chromium. Without it the browser tests are
 // skipped, unless SMARTBOT_BROWSER_TESTS=required (CI) makes that a failure.
 func chromiumPath(t *testing.T) string {
