@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -54,20 +55,20 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) error {
 		p.NextURL = "/audit?" + next.Encode()
 		rows = rows[:50]
 	}
-	for _, a := range rows {
-		p.Rows = append(p.Rows, auditRow(a))
+	names, err := s.auditNames(r.Context())
+	if err != nil {
+		return err
 	}
-	p.Actions = auditActions
+	for _, a := range rows {
+		p.Rows = append(p.Rows, auditRow(a, names))
+	}
+	for _, a := range auditActions {
+		p.Actions = append(p.Actions, ui.AuditAction{Name: a.action, Words: a.words})
+	}
 	return render(w, r, http.StatusOK, ui.Audit(p))
 }
 
-// auditActions are the actions the filter suggests.
-var auditActions = []string{
-	"user.create", "user.update", "user.delete", "user.password", "user.login", "user.sign_out_everywhere",
-	"api_key.create", "api_key.revoke", "setting.set", "webhook.create", "dead_letter.retry", "dead_letter.discard",
-}
-
-func auditRow(a store.AuditRecord) ui.AuditRow {
+func auditRow(a store.AuditRecord, names map[string]string) ui.AuditRow {
 	actor := a.Actor.Type
 	switch a.Actor.Type {
 	case app.ActorUser:
@@ -76,8 +77,30 @@ func auditRow(a store.AuditRecord) ui.AuditRow {
 		actor = "API key " + a.Actor.Name
 	}
 	t, _ := app.ParseTime(a.CreatedAt)
-	return ui.AuditRow{ID: strconv.FormatInt(a.ID, 10), Time: t.UTC().Format("2006-01-02 15:04:05"), Actor: actor, Action: a.Action,
-		Entity: a.EntityType, EntityID: a.EntityID, RequestID: a.RequestID, Diff: diff(a.Before, a.After)}
+	return ui.AuditRow{ID: strconv.FormatInt(a.ID, 10), Time: displayTime(t), Actor: actor, Action: a.Action, Words: auditWords(a.Action),
+		Subject: auditSubject(a.EntityType, a.EntityID, a.Before, a.After, names),
+		Entity:  a.EntityType, EntityID: a.EntityID, RequestID: a.RequestID, Diff: diff(a.Before, a.After)}
+}
+
+// auditNames are the human names of the users and keys an audit row may
+// point at without naming them (a sign-in, a password change), by id.
+func (s *Server) auditNames(ctx context.Context) (map[string]string, error) {
+	names := map[string]string{}
+	users, err := s.db.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		names[u.ID] = u.Email
+	}
+	keys, err := s.db.APIKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		names[k.ID] = k.Name
+	}
+	return names, nil
 }
 
 // diff lists the top-level fields that differ between two JSON documents;

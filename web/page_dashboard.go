@@ -2,10 +2,8 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"smartbot/app"
@@ -60,7 +58,7 @@ func (s *Server) counters(ctx context.Context) ([]ui.Counter, error) {
 		{ID: "messages-today", Label: "Messages today", Value: strconv.FormatInt(c.MessagesToday, 10)},
 		{ID: "events-today", Label: "Events today", Value: strconv.FormatInt(c.EventsToday, 10)},
 		{ID: "customers", Label: "Customers", Value: strconv.FormatInt(c.Customers, 10)},
-		{ID: "dead-letters", Label: "Dead letters", Value: strconv.FormatInt(c.DeadLetters, 10)},
+		{ID: "dead-letters", Label: "Failed jobs", Value: strconv.FormatInt(c.DeadLetters, 10)},
 	}, nil
 }
 
@@ -71,20 +69,12 @@ func (s *Server) queueRows(ctx context.Context) ([]ui.QueueRow, error) {
 	}
 	rows := make([]ui.QueueRow, len(stats))
 	for i, st := range stats {
-		rows[i] = ui.QueueRow{Name: string(st.Queue), Depth: st.Depth, Scheduled: st.Scheduled, InFlight: st.InFlight, Dead: st.Dead, Processed: st.Processed, Failed: st.Failed}
+		rows[i] = ui.QueueRow{Name: string(st.Queue), Label: queueLabel(string(st.Queue)), Depth: st.Depth, Scheduled: st.Scheduled, InFlight: st.InFlight, Dead: st.Dead, Processed: st.Processed, Failed: st.Failed}
 	}
 	return rows, nil
 }
 
-// eventRow is an event as the feed shows it, with a one-line summary of its data.
+// eventRow is an event as the feed shows it: a sentence (page_words.go).
 func eventRow(e app.Event) ui.EventRow {
-	var d map[string]any
-	json.Unmarshal(e.Data, &d)
-	var parts []string
-	for _, k := range []string{"number", "order_number", "phone", "name", "from", "to", "status", "text", "reason"} {
-		if v, ok := d[k].(string); ok && v != "" {
-			parts = append(parts, truncate(v, 60))
-		}
-	}
-	return ui.EventRow{ID: e.ID, Type: string(e.Type), Time: e.Timestamp.UTC().Format("2006-01-02 15:04:05"), Summary: strings.Join(parts, " · ")}
+	return ui.EventRow{ID: e.ID, Type: string(e.Type), Kind: orDefault(eventKinds[e.Type], "Event"), Time: displayTime(e.Timestamp), Summary: eventSentence(e)}
 }

@@ -24,7 +24,7 @@ func (s *Server) pageQueues(w http.ResponseWriter, r *http.Request) error {
 	return render(w, r, http.StatusOK, ui.Queues(ui.QueuesPage{Layout: l, Queues: queues, Dead: dead}))
 }
 
-// deadRows lists the newest dead letters of every queue.
+// deadRows lists the newest failed jobs (dead letters) of every queue.
 func (s *Server) deadRows(ctx context.Context) ([]ui.DeadRow, error) {
 	var rows []ui.DeadRow
 	for _, st := range queue.Names {
@@ -33,8 +33,8 @@ func (s *Server) deadRows(ctx context.Context) ([]ui.DeadRow, error) {
 			return nil, err
 		}
 		for _, d := range dead {
-			rows = append(rows, ui.DeadRow{ID: d.ID, Queue: string(d.Queue), Attempts: d.Attempts, Error: d.Error,
-				FailedAt: d.FailedAt.UTC().Format("2006-01-02 15:04:05"), Body: truncate(string(d.Body), 200)})
+			rows = append(rows, ui.DeadRow{ID: d.ID, Queue: queueLabel(string(d.Queue)), Attempts: d.Attempts, Error: sentence(d.Error),
+				FailedAt: displayTime(d.FailedAt), Body: truncate(string(d.Body), 200)})
 		}
 	}
 	return rows, nil

@@ -148,7 +148,7 @@ func TestBrowserDashboardShowsANewProductEventLiveWithoutReloading(t *testing.T)
 	b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page";
 		window.e2eSeenAt = 0;
 		new MutationObserver(() => {
-			if (!window.e2eSeenAt && document.querySelector('#events')?.textContent.includes('product_updated')) {
+			if (!window.e2eSeenAt && document.querySelector('#events')?.textContent.includes('New product: Blue tulips')) {
 				window.e2eSeenAt = Date.now();
 			}
 		}).observe(document.body, {subtree: true, childList: true, characterData: true});`))
@@ -182,11 +182,11 @@ func TestBrowserDashboardShowsANewProductEventLiveWithoutReloading(t *testing.T)
 		t.Fatalf("GET /api/events?type=product_updated: %d %v\n%s", status, err, body)
 	}
 	row := "#event-" + events.Data[0].ID
-	if got := b.text(row + " .badge"); got != "product_updated" {
-		t.Errorf("%s has the type %q, want product_updated", row, got)
+	if got := b.text(row + " .badge"); got != "Product" {
+		t.Errorf("%s has the kind %q, want Product", row, got)
 	}
-	if got := b.text(row + " .feed-summary"); !strings.Contains(got, "Blue tulips") {
-		t.Errorf("%s summary %q does not name the product", row, got)
+	if got := b.text(row + " .feed-summary"); got != "New product: Blue tulips" {
+		t.Errorf("%s reads %q, want the sentence %q", row, got, "New product: Blue tulips")
 	}
 	// The counters have no event of their own; the stream's refresh brings them.
 	b.waitUntil("Events today to count the event",
@@ -215,10 +215,10 @@ func TestBrowserRetryingADeadLetterOnTheQueuesPagePutsTheJobBack(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#queues-page .live.is-live .live-on")),
 	)
 	b.waitStream("/queues/stream")
-	if got := b.text(row + " .entry-error"); got != "endpoint answered 503" {
+	if got := b.text(row + " .entry-error"); got != "Endpoint answered 503." {
 		t.Errorf("%s shows the error %q", row, got)
 	}
-	if got := b.text(row + " .entry-title"); got != "webhook_delivery" {
+	if got := b.text(row + " .entry-title"); got != "Webhook deliveries" {
 		t.Errorf("%s shows the queue %q", row, got)
 	}
 	b.screenshotPhone("queues")

@@ -9,7 +9,7 @@ package ui
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// Queues shows the queues and their dead letters. On load it opens GET
+// Queues shows the queues and their failed jobs (the API's dead letters). On load it opens GET
 // /queues/stream, whose SSE patches replace #queues and #dead-letters; see
 // Dashboard for the attributes.
 func Queues(p QueuesPage) templ.Component {
@@ -41,7 +41,7 @@ func Queues(p QueuesPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"queues-page\" data-indicator=\"_live\" data-init=\"@get('/queues/stream', {retry: 'always'})\"><section class=\"section card flush\" aria-labelledby=\"queues-title\"><div class=\"section-head\"><h2 id=\"queues-title\">Queues</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"queues-page\" data-indicator=\"_live\" data-init=\"@get('/queues/stream', {retry: 'always'})\"><section class=\"section card flush\" aria-labelledby=\"queues-title\"><div class=\"section-head\"><h2 id=\"queues-title\">Jobs by queue</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -57,7 +57,7 @@ func Queues(p QueuesPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</section><section class=\"section\" aria-labelledby=\"dead-title\"><div class=\"section-head\"><h2 id=\"dead-title\">Dead letters</h2><span class=\"muted small\">Jobs that failed every attempt</span></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</section><section class=\"section\" aria-labelledby=\"dead-title\"><div class=\"section-head\"><h2 id=\"dead-title\">Failed jobs</h2><span class=\"muted small\">Jobs that failed every attempt</span></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -105,7 +105,7 @@ func DeadLetters(ds []DeadRow, canOperate bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(ds) == 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"card\"><p class=\"empty\">No dead letters.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<div class=\"card\"><p class=\"empty\">No failed jobs. A job that fails every attempt (a message WhatsApp refused, a webhook nobody answered) waits here for you to retry or discard it.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -42,9 +42,9 @@ func layout(nav, role string) ui.Layout {
 }
 
 var queues = []ui.QueueRow{
-	{Name: "outbound", Depth: 12, Scheduled: 3, InFlight: 1, Dead: 2, Processed: 18234, Failed: 17},
-	{Name: "webhooks", Depth: 0, Scheduled: 0, InFlight: 0, Dead: 1, Processed: 942, Failed: 4},
-	{Name: "media", Depth: 1, Scheduled: 0, InFlight: 1, Dead: 0, Processed: 310, Failed: 0},
+	{Name: "message_sending", Label: "Outgoing messages", Depth: 12, Scheduled: 3, InFlight: 1, Dead: 2, Processed: 18234, Failed: 17},
+	{Name: "webhook_delivery", Label: "Webhook deliveries", Depth: 0, Scheduled: 0, InFlight: 0, Dead: 1, Processed: 942, Failed: 4},
+	{Name: "media_processing", Label: "Pictures and files", Depth: 1, Scheduled: 0, InFlight: 1, Dead: 0, Processed: 310, Failed: 0},
 }
 
 func dashboard(role string) ui.DashboardPage {
@@ -92,13 +92,13 @@ func audit(role string) ui.AuditPage {
 	return ui.AuditPage{
 		Layout:  layout("audit", role),
 		Filter:  ui.AuditFilter{Entity: "order", Since: "2025-11-01"},
-		Actions: []string{"order.update", "user.create", "user.role", "apikey.create", "apikey.revoke"},
+		Actions: []ui.AuditAction{{Name: "order.update", Words: "Order changed"}, {Name: "user.create", Words: "User added"}, {Name: "user.role", Words: "Role changed"}},
 		Rows: []ui.AuditRow{
-			{ID: "a3", Time: "2025-11-25 14:02:11", Actor: "user " + longEmail, Action: "order.update", Entity: "order", EntityID: "SB-000123", RequestID: "req_01JDZ3K8Q4Y6",
+			{ID: "a3", Time: "2025-11-25 14:02", Actor: "user " + longEmail, Action: "order.update", Words: "Order changed", Subject: "SB-000123 " + hostile, Entity: "order", EntityID: "SB-000123", RequestID: "req_01JDZ3K8Q4Y6",
 				Diff: []ui.DiffLine{{Field: "status", Before: "pending", After: "confirmed"}, {Field: "note", Before: "", After: "Customer asked for gift wrap " + hostile}}},
-			{ID: "a2", Time: "2025-11-25 13:10:00", Actor: "API key shop-sync", Action: "product.update", Entity: "product", EntityID: "p-88", RequestID: "req_01JDZ0AA11",
+			{ID: "a2", Time: "2025-11-25 13:10", Actor: "API key shop-sync", Action: "product.update", Words: "Product changed", Subject: "Blue tulips", Entity: "product", EntityID: "p-88", RequestID: "req_01JDZ0AA11",
 				Diff: []ui.DiffLine{{Field: "price", Before: "12.50", After: "13.95"}}},
-			{ID: "a1", Time: "2025-11-24 22:00:00", Actor: "system", Action: "session.expire", Entity: "session", EntityID: ""},
+			{ID: "a1", Time: "2025-11-24 22:00", Actor: "system", Action: "session.expire", Words: "session.expire", Entity: "session", EntityID: ""},
 		},
 		NextURL: "/audit?entity=order&before=a1",
 	}
@@ -256,7 +256,7 @@ func TestDashboardOpensItsStreamAndHasPatchTargets(t *testing.T) {
 	}
 
 	empty := render(t, ui.Dashboard(ui.DashboardPage{Layout: layout("dashboard", "viewer")}))
-	for _, want := range []string{`id="counters"`, `id="queues"`, `id="events"`, "No events yet."} {
+	for _, want := range []string{`id="counters"`, `id="queues"`, `id="events"`, "Nothing has happened yet."} {
 		if !strings.Contains(empty, want) {
 			t.Errorf("empty dashboard: missing %s", want)
 		}
@@ -365,7 +365,7 @@ func TestAuditPageFiltersAndPages(t *testing.T) {
 		}
 	}
 	empty := render(t, ui.Audit(ui.AuditPage{Layout: layout("audit", "viewer")}))
-	if !strings.Contains(empty, "No audit entries match.") || strings.Contains(empty, "Older entries") {
+	if !strings.Contains(empty, "No audit entries yet.") || strings.Contains(empty, "Older entries") {
 		t.Error("empty audit page has no empty state, or a link to older entries")
 	}
 }
@@ -389,8 +389,8 @@ func TestQueuesPageOffersRetryAndDiscardToOperators(t *testing.T) {
 		t.Error("viewer gets retry or discard buttons")
 	}
 	empty := render(t, ui.Queues(ui.QueuesPage{Layout: layout("queues", "owner")}))
-	if !strings.Contains(empty, "No dead letters.") {
-		t.Error("no empty state for dead letters")
+	if !strings.Contains(empty, "No failed jobs.") {
+		t.Error("no empty state for failed jobs")
 	}
 }
 

@@ -55,7 +55,8 @@ type Counter struct {
 
 // QueueRow is one queue's figures.
 type QueueRow struct {
-	Name      string
+	Name      string // the queue's name, for element ids
+	Label     string // the queue in words: "Outgoing messages"
 	Depth     int64
 	Scheduled int64
 	InFlight  int64
@@ -67,9 +68,10 @@ type QueueRow struct {
 // EventRow is one event in the live feed.
 type EventRow struct {
 	ID      string
-	Type    string
-	Time    string // display form, UTC
-	Summary string // one line, e.g. "SB-000123 · pending → confirmed"
+	Type    string // the event type, e.g. "order_status_changed"
+	Kind    string // a short label: "Order", "Message", "Product"
+	Time    string // display form
+	Summary string // one sentence, e.g. "Order SB-000123 confirmed"
 }
 
 // DashboardPage: counters, queue depths, live event feed. The page opens
@@ -143,12 +145,20 @@ type DiffLine struct {
 	After  string // "" when absent
 }
 
+// AuditAction is one suggestion of the audit filter's action field.
+type AuditAction struct {
+	Name  string // "user.create"
+	Words string // "User added"
+}
+
 // AuditRow is one audit log entry.
 type AuditRow struct {
 	ID        string
 	Time      string
 	Actor     string // "user alice@shop.test", "API key shop-sync", "system"
-	Action    string
+	Action    string // the action's name, e.g. "user.create"
+	Words     string // the action for people: "User added"
+	Subject   string // what it is about, by its human name: "ann@shop.example"; "" when unknown
 	Entity    string
 	EntityID  string
 	RequestID string
@@ -160,7 +170,7 @@ type AuditRow struct {
 type AuditPage struct {
 	Layout  Layout
 	Filter  AuditFilter
-	Actions []string // known actions for the filter's datalist
+	Actions []AuditAction // known actions for the filter's datalist
 	Rows    []AuditRow
 	NextURL string
 }
@@ -168,7 +178,7 @@ type AuditPage struct {
 // DeadRow is one dead letter.
 type DeadRow struct {
 	ID       string
-	Queue    string
+	Queue    string // the queue in words
 	Attempts int
 	Error    string
 	FailedAt string
