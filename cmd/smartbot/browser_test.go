@@ -377,7 +377,7 @@ func TestBrowserReloadingAfterCreatingAKeyCreatesNothingAndShowsTheKeyNoMore(t *
 		if n := len(apiList(t, base+"/api/api-keys", admin)); n != before+1 {
 			t.Errorf("%s: %d keys before, %d after creating one and reloading, want %d", vp.name, before, n, before+1)
 		}
-		if shown := read(b, chromedp.Evaluate[bool](`!!document.querySelector('#new-key') || document.body.innerText.includes(` + jsString(key) + `)`)); shown {
+		if shown := read(b, chromedp.Evaluate[bool](`!!document.querySelector('#new-key') || document.body.innerText.includes(`+jsString(key)+`)`)); shown {
 			t.Errorf("%s: the reloaded page still shows the key", vp.name)
 		}
 	}
