@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -39,7 +40,16 @@ func auditJSON(v any) (sql.NullString, error) {
 		return sql.NullString{}, nil
 	}
 	if raw, ok := v.(json.RawMessage); ok {
-		return sql.NullString{String: string(raw), Valid: raw != nil}, nil
+		if raw == nil {
+			return sql.NullString{}, nil
+		}
+		// Kept compact, as json.Marshal writes the rest, so that lists can
+		// send the stored documents on without re-encoding them.
+		var b bytes.Buffer
+		if err := json.Compact(&b, raw); err != nil {
+			return sql.NullString{}, err
+		}
+		return sql.NullString{String: b.String(), Valid: true}, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -48,7 +58,8 @@ func auditJSON(v any) (sql.NullString, error) {
 	return sql.NullString{String: string(b), Valid: true}, nil
 }
 
-// AuditRecord is one stored row of the audit log.
+// AuditRecord is one stored row of the audit log. Before and After are
+// the stored JSON documents, compact (Audit writes them so), or nil.
 type AuditRecord struct {
 	ID         int64
 	Actor      app.Actor
@@ -130,16 +141,10 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditRecord, erro
 	var out []AuditRecord
 	for rows.Next() {
 		var r AuditRecord
-		var before, after sql.NullString
+		// A NULL document scans as nil.
 		if err := rows.Scan(&r.ID, &r.Actor.Type, &r.Actor.ID, &r.Actor.Name, &r.Action, &r.EntityType, &r.EntityID,
-			&before, &after, &r.RequestID, &r.RemoteAddr, &r.CreatedAt); err != nil {
+			(*[]byte)(&r.Before), (*[]byte)(&r.After), &r.RequestID, &r.RemoteAddr, &r.CreatedAt); err != nil {
 			return nil, fmt.Errorf("store: list audit: %w", err)
-		}
-		if before.Valid {
-			r.Before = json.RawMessage(before.String)
-		}
-		if after.Valid {
-			r.After = json.RawMessage(after.String)
 		}
 		out = append(out, r)
 	}

@@ -43,6 +43,40 @@ type EventFilter struct {
 // ListEvents returns the event history matching f, newest first unless
 // f.Ascending.
 func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]EventRecord, error) {
+	var out []EventRecord
+	err := db.listEvents(ctx, f, func(seq int64, payload []byte) error {
+		e, err := decodeEvent(payload)
+		if err != nil {
+			return fmt.Errorf("seq %d: %w", seq, err)
+		}
+		out = append(out, EventRecord{Seq: seq, Event: e})
+		return nil
+	})
+	return out, err
+}
+
+// EventJSON is a stored event as webhooks receive it: the JSON kept when
+// it was emitted (compact, as json.Marshal of its app.Event wrote it), and
+// its place in the history.
+type EventJSON struct {
+	Seq     int64
+	Payload json.RawMessage
+}
+
+// ListEventsJSON is ListEvents without decoding: each event's stored JSON,
+// for answers that send it on as it is.
+func (db *DB) ListEventsJSON(ctx context.Context, f EventFilter) ([]EventJSON, error) {
+	var out []EventJSON
+	err := db.listEvents(ctx, f, func(seq int64, payload []byte) error {
+		out = append(out, EventJSON{Seq: seq, Payload: payload})
+		return nil
+	})
+	return out, err
+}
+
+// listEvents calls row with each event matching f, in order. payload is
+// the row's own copy.
+func (db *DB) listEvents(ctx context.Context, f EventFilter, row func(seq int64, payload []byte) error) error {
 	var where []string
 	var args []any
 	if f.Type != "" {
@@ -69,22 +103,23 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]EventRecord, err
 	args = append(args, clampLimit(f.Limit))
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list events: %w", err)
+		return fmt.Errorf("store: list events: %w", err)
 	}
 	defer rows.Close()
-	var out []EventRecord
 	for rows.Next() {
-		var r EventRecord
-		var payload string
-		if err := rows.Scan(&r.Seq, &payload); err != nil {
-			return nil, fmt.Errorf("store: list events: %w", err)
+		var seq int64
+		var payload []byte
+		if err := rows.Scan(&seq, &payload); err != nil {
+			return fmt.Errorf("store: list events: %w", err)
 		}
-		if r.Event, err = decodeEvent(payload); err != nil {
-			return nil, fmt.Errorf("store: list events: seq %d: %w", r.Seq, err)
+		if err := row(seq, payload); err != nil {
+			return fmt.Errorf("store: list events: %w", err)
 		}
-		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list events: %w", err)
+	}
+	return nil
 }
 
 // Event returns the event with the given id.
@@ -96,17 +131,17 @@ func (db *DB) Event(ctx context.Context, id string) (app.Event, error) {
 		}
 		return app.Event{}, fmt.Errorf("store: get event %s: %w", id, err)
 	}
-	return decodeEvent(payload)
+	return decodeEvent([]byte(payload))
 }
 
-func decodeEvent(payload string) (app.Event, error) {
+func decodeEvent(payload []byte) (app.Event, error) {
 	var raw struct {
 		ID        string          `json:"id"`
 		Type      app.EventType   `json:"type"`
 		Timestamp string          `json:"timestamp"`
 		Data      json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal([]byte(payload), &raw); err != nil {
+	if err := json.Unmarshal(payload, &raw); err != nil {
 		return app.Event{}, err
 	}
 	ts, err := app.ParseTime(raw.Timestamp)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"smartbot/app"
 	"smartbot/app/catalog"
@@ -34,7 +35,7 @@ func (s *Server) apiCreateProduct(w http.ResponseWriter, r *http.Request, tx *st
 		return err
 	}
 	w.Header().Set("Location", "/api/products/"+p.ID)
-	writeJSON(w, http.StatusCreated, p)
+	writeJSONWith(w, http.StatusCreated, func(b []byte) []byte { return appendProductJSON(b, p) })
 	return nil
 }
 
@@ -47,7 +48,7 @@ func (s *Server) apiProduct(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSONWith(w, http.StatusOK, func(b []byte) []byte { return appendProductJSON(b, p) })
 	return nil
 }
 
@@ -63,6 +64,45 @@ func (s *Server) apiProducts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newPage(ps, limit, func(p app.Product) string { return p.ID }))
+	page := newPage(ps, limit, func(p app.Product) string { return p.ID })
+	writeJSONWith(w, http.StatusOK, func(b []byte) []byte { return appendPage(b, page, appendProductJSON) })
 	return nil
+}
+
+// appendProductJSON appends p as encoding/json writes an app.Product
+// (json_test.go checks that every field is here).
+func appendProductJSON(b []byte, p app.Product) []byte {
+	b = appendJSONString(append(b, `{"id":`...), p.ID)
+	b = appendJSONString(append(b, `,"sku":`...), p.SKU)
+	b = appendJSONString(append(b, `,"name":`...), p.Name)
+	b = appendJSONString(append(b, `,"description":`...), p.Description)
+	b = appendJSONString(append(b, `,"category":`...), p.Category)
+	b = strconv.AppendInt(append(b, `,"price":`...), p.Price, 10)
+	b = appendJSONString(append(b, `,"currency":`...), p.Currency)
+	b = append(b, `,"stock":`...)
+	if p.Stock == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, *p.Stock, 10)
+	}
+	b = strconv.AppendBool(append(b, `,"active":`...), p.Active)
+	b = append(b, `,"media":`...)
+	if p.Media == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, m := range p.Media {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(append(b, `{"media_id":`...), m.MediaID)
+			b = appendJSONString(append(b, `,"role":`...), m.Role)
+			b = strconv.AppendInt(append(b, `,"position":`...), int64(m.Position), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendTime(append(b, `,"created_at":`...), p.CreatedAt)
+	b = appendTime(append(b, `,"updated_at":`...), p.UpdatedAt)
+	return append(b, '}')
 }
