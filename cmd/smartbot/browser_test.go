@@ -465,6 +465,74 @@ func TestBrowserAnOperatorOpeningAPIKeysIsToldWhyNot(t *testing.T) {
 	b.checkNoPageErrors()
 }
 
+func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "margaretha.vandenberghe-oosterhuis@groothandel-de-zonnebloem.example", "sunflowers-in-june-7"
+	createUser(t, bin, dir, email, "owner", password)
+	admin := createAPIKey(t, bin, dir, "owner")
+	db := openDatabase(t, dir)
+	insertDeadLetter(t, db, "webhook_delivery", `{"event_id":"evt_x","url":"https://hooks.example.com/orders/very/long/path?token=abcdefghijklmnopqrstuvwxyz"}`,
+		"deliver webhook https://hooks.example.com/orders/very/long/path?token=abc: dial tcp 203.0.113.7:443: i/o timeout after 30s")
+	_, base, _ := startServer(t, bin, dir)
+	createUserViaAPI(t, base, admin, "ann@shop.example")
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/products", admin, `{"name":"Blue tulips in a long-stemmed bunch of twelve","price":1250,"currency":"USD"}`); status != http.StatusCreated {
+		t.Fatalf("POST /api/products: %d %s", status, body)
+	}
+	ann := userID(t, base, admin, "ann@shop.example")
+	b := newBrowser(t, chrome, base)
+
+	pages := []struct{ name, path, ready string }{
+		{"dashboard", "/", "#dashboard"},
+		{"users", "/users", "#users"},
+		{"users-confirm", "/users/" + ann + "/delete", "#confirm"},
+		{"keys", "/keys", "#keys"},
+		{"audit", "/audit", "#audit-entries"},
+		{"queues", "/queues", "#dead-letters"},
+		{"not-found", "/no/such/page", "#not-found"},
+	}
+	sizes := []struct {
+		width, height int64
+		mobile        bool
+	}{{360, 740, true}, {390, 844, true}, {1280, 800, false}}
+
+	check := func(name string, width int64) {
+		t.Helper()
+		got := read(b, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+		if got[0] > got[1] {
+			t.Errorf("%s at %d px scrolls sideways: the page is %d px wide in a %d px window", name, width, got[0], got[1])
+		}
+		// Tables fit their cards too: on a phone as cards, on a laptop as tables.
+		wide := read(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.table-wrap')].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className)`))
+		if len(wide) > 0 {
+			t.Errorf("%s at %d px: tables scroll sideways inside %v", name, width, wide)
+		}
+		if os.Getenv("SMARTBOT_SCREENSHOT_DIR") != "" {
+			b.screenshot(name)
+		}
+	}
+	for _, size := range sizes {
+		b.viewport(size.width, size.height, size.mobile)
+		b.do(chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+		check("login", size.width)
+	}
+	b.signIn(email, password)
+	for _, size := range sizes {
+		b.viewport(size.width, size.height, size.mobile)
+		for _, p := range pages {
+			b.do(chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
+			check(p.name, size.width)
+		}
+		// Every section of the navigation is on screen, none hidden off its edge.
+		hidden := read(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.nav a')].filter(a => { const r = a.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth; }).map(a => a.textContent)`))
+		if len(hidden) > 0 {
+			t.Errorf("at %d px the navigation hides %v off the screen", size.width, hidden)
+		}
+	}
+	b.checkNoPageErrors()
+}
+
 // createUserViaAPI adds a viewer with the owner's key.
 func createUserViaAPI(t *testing.T, base, key, email string) {
 	t.Helper()
