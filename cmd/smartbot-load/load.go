@@ -6,14 +6,19 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // config is one load run.
 type config struct {
 	url      string
-	headers  http.Header
+	method   string      // GET when empty
+	body     string      // sent with each request; {{n}} becomes a value unique to the request
+	headers  http.Header // {{n}} in a value becomes the same unique value
 	rate     float64
 	duration time.Duration
 	warmup   time.Duration
@@ -57,6 +62,7 @@ func load(c config) result {
 	defer client.CloseIdleConnections()
 
 	start := time.Now()
+	run := uniqueRun()
 	ctx, cancel := context.WithDeadline(context.Background(), due(start, c.rate, total).Add(c.timeout))
 	defer cancel()
 	type job struct {
@@ -69,7 +75,7 @@ func load(c config) result {
 	for range c.conns {
 		wg.Go(func() {
 			for j := range jobs {
-				samples[j.i] = send(ctx, client, c, j.at, start)
+				samples[j.i] = send(ctx, client, c, run+"-"+strconv.Itoa(j.i), j.at, start)
 			}
 		})
 	}
@@ -85,18 +91,61 @@ func load(c config) result {
 	return summarize(samples[warm:], c.warmup, c.duration)
 }
 
+// placeholder in -body and -header values is replaced by a value unique
+// to each request, so that creates do not collide (a SKU, a name, an
+// Idempotency-Key).
+const placeholder = "{{n}}"
+
+// runs counts load runs in this process; with the start time it makes
+// each run's values unique across runs and processes.
+var runs atomic.Int64
+
+// uniqueRun is a prefix no other run shares: the time the process started
+// and this run's number, in base 36.
+func uniqueRun() string {
+	return strconv.FormatInt(processStart, 36) + strconv.FormatInt(runs.Add(1), 36)
+}
+
+var processStart = time.Now().UnixNano()
+
+// newRequest builds request n (a unique value) of c.
+func newRequest(ctx context.Context, c config, n string) (*http.Request, error) {
+	method := c.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(strings.ReplaceAll(c.body, placeholder, n))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = make(http.Header, len(c.headers)+1)
+	for k, vs := range c.headers {
+		for _, v := range vs {
+			req.Header.Add(k, strings.ReplaceAll(v, placeholder, n))
+		}
+	}
+	if c.body != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
 // send makes one request due at at, unless the run's deadline has passed.
-func send(ctx context.Context, client *http.Client, c config, at, start time.Time) sample {
+// n is the request's unique value.
+func send(ctx context.Context, client *http.Client, c config, n string, at, start time.Time) sample {
 	if ctx.Err() != nil {
 		return sample{err: true}
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, c.url, nil)
+	req, err := newRequest(rctx, c, n)
 	if err != nil {
 		return sample{err: true}
 	}
-	req.Header = c.headers.Clone()
 	sent := time.Now()
 	res, err := client.Do(req)
 	if err != nil {
@@ -157,7 +206,11 @@ func (r result) ok(bound time.Duration) bool {
 }
 
 func (r result) print(w io.Writer, c config) {
-	fmt.Fprintf(w, "GET %s at %.0f/s for %s (warm-up %s), %d connections\n", c.url, c.rate, c.duration, c.warmup, c.conns)
+	method := c.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fmt.Fprintf(w, "%s %s at %.0f/s for %s (warm-up %s), %d connections\n", method, c.url, c.rate, c.duration, c.warmup, c.conns)
 	fmt.Fprintf(w, "scheduled %d  sent %d  completed %d  errors %d  non-2xx %d  throughput %.1f/s\n",
 		r.scheduled, r.sent, r.completed, r.errors, r.non2xx, r.throughput)
 	for _, d := range []struct {

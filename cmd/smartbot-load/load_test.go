@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 )
@@ -100,5 +101,34 @@ func TestOnlyLoopbackURLsAreAccepted(t *testing.T) {
 		if err := checkURL(url); (err == nil) != ok {
 			t.Errorf("checkURL(%q) = %v, want ok=%v", url, err, ok)
 		}
+	}
+}
+
+func TestEachRequestOfACreateRunHasItsOwnValue(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var bad []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" ||
+			string(body) != `{"sku":"`+key+`"}` || seen[key] {
+			bad = append(bad, r.Method+" "+r.Header.Get("Content-Type")+" "+key+" "+string(body))
+		}
+		seen[key] = true
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	c := config{url: srv.URL, method: http.MethodPost, body: `{"sku":"{{n}}"}`,
+		headers: http.Header{"Idempotency-Key": {"{{n}}"}}, rate: 200, duration: 100 * time.Millisecond, conns: 4, timeout: 5 * time.Second}
+	for range 2 { // and unique across runs
+		if r := load(c); r.completed != 20 || r.non2xx != 0 || r.errors != 0 {
+			t.Fatalf("completed %d, non-2xx %d, errors %d; want 20, 0, 0", r.completed, r.non2xx, r.errors)
+		}
+	}
+	if len(bad) > 0 || len(seen) != 40 {
+		t.Fatalf("%d distinct values for 40 requests; wrong requests: %q", len(seen), bad)
 	}
 }

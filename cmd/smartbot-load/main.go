@@ -1,7 +1,7 @@
 // Command smartbot-load measures an HTTP endpoint under open-loop load, and
 // serves a bare net/http baseline to compare Smartbot with.
 //
-//	smartbot-load -url URL [-header 'K: V']... [-rate 1000] [-duration 10s] [-warmup 2s] [-conns 64]
+//	smartbot-load -url URL [-method GET] [-body JSON] [-header 'K: V']... [-rate 1000] [-duration 10s] [-warmup 2s] [-conns 64]
 //	smartbot-load -find-max -url URL [-p99-bound 50ms] ...
 //	smartbot-load -save FILE -url URL [-header 'K: V']...
 //	smartbot-load bare -addr 127.0.0.1:PORT -body FILE [-lifetime 15m]
@@ -9,11 +9,15 @@
 // Requests are sent at fixed intervals whatever the answers do (open loop),
 // and latency is counted from when a request was due, not from when a free
 // connection sent it, so queueing shows instead of hiding (coordinated
-// omission). It talks to loopback addresses only: it is a measuring tool,
-// not a way to flood someone else's server.
+// omission). With -method and -body it measures writes: {{n}} in the body
+// or in a header value becomes a value unique to each request (a SKU, an
+// Idempotency-Key), so creates do not collide. It talks to loopback
+// addresses only: it is a measuring tool, not a way to flood someone
+// else's server.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,7 +31,7 @@ import (
 )
 
 const usage = `Usage:
-  smartbot-load -url URL [-header 'K: V']... [-rate N] [-duration D] [-warmup D] [-conns N]
+  smartbot-load -url URL [-method M] [-body JSON] [-header 'K: V']... [-rate N] [-duration D] [-warmup D] [-conns N]
   smartbot-load -find-max -url URL [-p99-bound 50ms] [-start-rate N] ...
   smartbot-load -save FILE -url URL [-header 'K: V']...
   smartbot-load bare -addr 127.0.0.1:PORT -body FILE [-lifetime D]
@@ -55,7 +59,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	var c config
 	var headers headerFlag
-	fs.StringVar(&c.url, "url", "", "URL to GET (loopback only)")
+	fs.StringVar(&c.url, "url", "", "URL to load (loopback only)")
+	fs.StringVar(&c.method, "method", http.MethodGet, "request method")
+	fs.StringVar(&c.body, "body", "", "request body (JSON unless a Content-Type -header says otherwise); "+placeholder+" in it, and in -header values, becomes a value unique to each request")
 	fs.Var(&headers, "header", "request header 'Name: value' (repeatable)")
 	fs.Float64Var(&c.rate, "rate", 1000, "requests per second, sent at fixed intervals")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to measure")
@@ -67,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	startRate := fs.Float64("start-rate", 500, "-find-max: first rate; it doubles until a step fails, then bisects")
 	bisect := fs.Int("bisect", 3, "-find-max: bisection steps after the first failing rate")
 	retries := fs.Int("retries", 1, "-find-max: times a rate that missed is tried again before it counts as too high")
-	save := fs.String("save", "", "GET the URL once, write the body to this file and exit")
+	save := fs.String("save", "", "send one request, write the answer's body to this file and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +81,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	c.headers = http.Header(headers)
+	c.method = strings.ToUpper(c.method)
+	switch c.method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return fmt.Errorf("-method %q is not GET, POST, PUT, PATCH or DELETE", c.method)
+	}
 	if err := checkURL(c.url); err != nil {
 		return err
 	}
@@ -130,13 +142,12 @@ func checkLoopback(host string) error {
 	return fmt.Errorf("%q is not a loopback address; smartbot-load only loads this machine", host)
 }
 
-// saveBody writes one response's body to file, for the bare server to serve.
+// saveBody sends one request and writes the response's body to file, for the bare server to serve.
 func saveBody(c config, file string) error {
-	req, err := http.NewRequest(http.MethodGet, c.url, nil)
+	req, err := newRequest(context.Background(), c, uniqueRun())
 	if err != nil {
 		return err
 	}
-	req.Header = c.headers.Clone()
 	client := &http.Client{Timeout: c.timeout}
 	res, err := client.Do(req)
 	if err != nil {
