@@ -41,3 +41,57 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     }
   });
 }
+
+// The live badge: it follows the page's stream (the element marked
+// data-live-stream, whose data-init opens it) through Datastar's fetch
+// lifecycle events and the server's signals: "Live" while patches and
+// heartbeats arrive, "Reconnecting…" while the stream is down and Datastar
+// retries, and "Not live" with a Reload link once the page can no longer
+// be trusted to be current.
+const streamEl = document.querySelector("[data-live-stream]");
+const badge = document.querySelector("#live-status");
+if (streamEl && badge) {
+  const text = badge.querySelector(".live-text");
+  const reload = badge.querySelector(".live-reload");
+  const words = {
+    connecting: "Connecting…",
+    live: "Live",
+    reconnecting: "Reconnecting…",
+    stale: "Not live: this page may be out of date.",
+  };
+  // Three missed heartbeats (the server beats every 15 s) make a stream stale.
+  const staleAfter = 46000;
+  let lastSeen = Date.now();
+  const show = (state) => {
+    if (badge.dataset.state === state) return;
+    badge.dataset.state = state;
+    text.textContent = words[state];
+    reload.hidden = state !== "stale";
+  };
+  show("connecting");
+  document.addEventListener("datastar-fetch", (evt) => {
+    const { type, el, argsRaw } = evt.detail || {};
+    if (el !== streamEl) return;
+    switch (type) {
+      case "datastar-patch-signals":
+        lastSeen = Date.now();
+        show(/"_stream"\s*:\s*"closing"/.test(argsRaw?.signals ?? "") ? "reconnecting" : "live");
+        break;
+      case "datastar-patch-elements":
+        lastSeen = Date.now();
+        show("live");
+        break;
+      case "retrying":
+      case "error":
+        show("reconnecting");
+        break;
+      case "retries-failed":
+      case "finished":
+        show("stale");
+        break;
+    }
+  });
+  setInterval(() => {
+    if (badge.dataset.state === "live" && Date.now() - lastSeen > staleAfter) show("stale");
+  }, 5000);
+}

@@ -12,6 +12,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/event"
+	"smartbot/store"
 	"smartbot/web/ui"
 )
 
@@ -22,6 +23,11 @@ import (
 // refreshEvery is how often a stream re-reads figures that have no event of
 // their own (queue depths, counters); it patches only what changed.
 const refreshEvery = 2 * time.Second
+
+// heartbeatEvery is how often a stream says it is alive when nothing else
+// changed, so the page can tell a quiet stream from a dead one (panel.js
+// calls a stream stale after three missed beats).
+const heartbeatEvery = 15 * time.Second
 
 // streamMaxAge ends a stream after this long; the page's Datastar client
 // (retry 'always') opens a new one. It bounds what one connection holds.
@@ -41,6 +47,13 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) *stream {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.Header().Set("Cache-Control", "no-store")
 	return &stream{sse: datastar.NewSSE(w, r), sent: make(map[string]string)}
+}
+
+// signal tells the page's panel.js how the stream is: "open" on every
+// heartbeat, "closing" just before the server ends it, so the page shows
+// "Reconnecting…" at once instead of "Live" until the retry fails.
+func (st *stream) signal(state string) error {
+	return st.sse.PatchSignals([]byte(`{"_stream":"` + state + `"}`))
 }
 
 // patch sends fragment id when its HTML differs from what was sent last.
@@ -67,11 +80,16 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscri
 	}
 	st := s.openStream(w, r)
 	ctx := r.Context()
+	if err := st.signal("open"); err != nil {
+		return nil
+	}
 	if err := refresh(ctx, st); err != nil {
 		return err
 	}
 	tick := time.NewTicker(refreshEvery)
 	defer tick.Stop()
+	beat := time.NewTicker(heartbeatEvery)
+	defer beat.Stop()
 	maxAge := time.NewTimer(streamMaxAge)
 	defer maxAge.Stop()
 	for {
@@ -79,9 +97,15 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscri
 		case <-ctx.Done():
 			return nil
 		case <-s.closing:
+			st.signal("closing")
 			return nil
 		case <-maxAge.C:
+			st.signal("closing")
 			return nil
+		case <-beat.C:
+			if err := st.signal("open"); err != nil {
+				return nil
+			}
 		case <-tick.C:
 			if err := refresh(ctx, st); err != nil {
 				return nil // the client is gone or the database is; either way the stream ends
@@ -107,8 +131,22 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	feed := p.Events
+	var dropped int64
 	return s.live(w, r, sub,
 		func(ctx context.Context, st *stream) error {
+			// A stream that fell behind missed events: read the feed
+			// afresh rather than show it with holes.
+			if n := sub.Dropped(); n > dropped {
+				dropped = n
+				events, err := s.db.ListEvents(ctx, store.EventFilter{Limit: feedSize})
+				if err != nil {
+					return err
+				}
+				feed = feed[:0:0]
+				for _, e := range events {
+					feed = append(feed, eventRow(e.Event))
+				}
+			}
 			counters, queues, err := s.figures.get(ctx)
 			if err != nil {
 				return err

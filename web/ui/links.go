@@ -36,6 +36,13 @@ func postAction(path string) string {
 	return "@post('" + path + "')"
 }
 
+// streamAction is the Datastar expression that opens a page's live stream
+// and keeps it open: retried forever (every 30 s at most once the quick
+// retries are spent), so a tab left open through a long outage comes back.
+func streamAction(path string) string {
+	return "@get('" + path + "', {retry: 'always', retryMaxCount: 1000000})"
+}
+
 // badgeClass picks the colour of a role or status badge; unknown values get
 // the neutral badge.
 func badgeClass(value string) string {

@@ -241,7 +241,7 @@ func TestLoginAndSetupPostTheirFields(t *testing.T) {
 func TestDashboardOpensItsStreamAndHasPatchTargets(t *testing.T) {
 	html := render(t, ui.Dashboard(dashboard("viewer")))
 	for _, want := range []string{
-		`data-init="@get('/dashboard/stream', {retry: 'always'})"`,
+		`data-live-stream data-init="@get(&#39;/dashboard/stream&#39;, {retry: &#39;always&#39;, retryMaxCount: 1000000})"`, `id="live-status" data-state="off"`,
 		`id="counters"`, `id="counter-messages-today"`, `id="counter-events-today"`,
 		`id="queues"`, `id="events"`, `id="event-e3"`,
 		"SB-000123 · pending → confirmed",
@@ -373,7 +373,7 @@ func TestAuditPageFiltersAndPages(t *testing.T) {
 func TestQueuesPageOffersRetryAndDiscardToOperators(t *testing.T) {
 	html := render(t, ui.Queues(queuesPage("operator")))
 	for _, want := range []string{
-		`data-init="@get('/queues/stream', {retry: 'always'})"`,
+		`data-live-stream data-init="@get(&#39;/queues/stream&#39;, {retry: &#39;always&#39;, retryMaxCount: 1000000})"`,
 		`id="queues"`, `id="dead-letters"`, `id="dead-101"`, `id="dead-102"`,
 		`<form method="post" action="/queues/dead/101/retry" data-on:submit="@post(&#39;/queues/dead/101/retry&#39;)">`, `id="retry-101"`,
 		`href="/queues/dead/101/discard" id="discard-101"`,
