@@ -61,13 +61,20 @@ func newTestServer(t *testing.T) *testServer {
 // newTestServerWithoutUsers is the server as on first run.
 func newTestServerWithoutUsers(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerAt(t, nil)
+}
+
+// newTestServerAt is the server on first run, whose clock (the server's and
+// the events') is now; nil is the real one.
+func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
+	t.Helper()
 	db := storetest.New(t)
 	qs := queue.New(db)
 	runner := queue.NewRunner(queue.RunnerOptions{Queues: qs})
 	runner.Start()
 	broker := event.NewBroker()
-	emitter := event.NewEmitter(qs, broker, nil)
-	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Version: "test"})
+	emitter := event.NewEmitter(qs, broker, now)
+	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Version: "test", Now: now})
 	hs := httptest.NewServer(srv)
 	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, server: srv, url: hs.URL,
 		users: map[app.Role]app.User{}, keys: map[app.Role]string{}}

@@ -60,7 +60,7 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, a := range rows {
-		p.Rows = append(p.Rows, auditRow(a, names))
+		p.Rows = append(p.Rows, auditRow(r.Context(), a, names))
 	}
 	for _, a := range auditActions {
 		p.Actions = append(p.Actions, ui.AuditAction{Name: a.action, Words: a.words})
@@ -68,7 +68,7 @@ func (s *Server) pageAudit(w http.ResponseWriter, r *http.Request) error {
 	return render(w, r, http.StatusOK, ui.Audit(p))
 }
 
-func auditRow(a store.AuditRecord, names map[string]string) ui.AuditRow {
+func auditRow(ctx context.Context, a store.AuditRecord, names map[string]string) ui.AuditRow {
 	actor := a.Actor.Type
 	switch a.Actor.Type {
 	case app.ActorUser:
@@ -77,7 +77,7 @@ func auditRow(a store.AuditRecord, names map[string]string) ui.AuditRow {
 		actor = "API key " + a.Actor.Name
 	}
 	t, _ := app.ParseTime(a.CreatedAt)
-	return ui.AuditRow{ID: strconv.FormatInt(a.ID, 10), Time: displayTime(t), Actor: actor, Action: a.Action, Words: auditWords(a.Action),
+	return ui.AuditRow{ID: strconv.FormatInt(a.ID, 10), Time: displayTime(ctx, t), Actor: actor, Action: a.Action, Words: auditWords(a.Action),
 		Subject: auditSubject(a.EntityType, a.EntityID, a.Before, a.After, names),
 		Entity:  a.EntityType, EntityID: a.EntityID, RequestID: a.RequestID, Diff: diff(a.Before, a.After)}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"smartbot/app"
 	"smartbot/app/account"
@@ -69,7 +70,7 @@ func (s *Server) pageSetup(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return app.Errorf(app.EUNAUTHORIZED, "this setup link is used, expired or no longer needed; sign in, or run 'smartbot user create'")
 	}
-	return render(w, r, http.StatusOK, ui.Setup(ui.SetupPage{Token: token}))
+	return render(w, r, http.StatusOK, ui.Setup(ui.SetupPage{Token: token, Timezone: s.settings.DefaultZone()}))
 }
 
 func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) error {
@@ -77,12 +78,12 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	p := ui.SetupPage{Token: f.Get("token"), Email: f.Get("email"), Name: f.Get("name")}
+	p := ui.SetupPage{Token: f.Get("token"), Email: f.Get("email"), Name: f.Get("name"), Timezone: strings.TrimSpace(f.Get("timezone"))}
 	if f.Get("password") != f.Get("password_confirm") {
 		p.Error = "The two passwords differ."
 		return render(w, r, http.StatusUnprocessableEntity, ui.Setup(p))
 	}
-	u, err := s.accounts.Setup(r.Context(), p.Token, account.NewUser{Email: p.Email, Name: p.Name, Password: f.Get("password")})
+	u, err := s.accounts.SetupShop(r.Context(), p.Token, account.NewUser{Email: p.Email, Name: p.Name, Password: f.Get("password")}, p.Timezone)
 	if app.ErrorCode(err) == app.EINVALID {
 		p.Error = sentence(app.ErrorMessage(err))
 		return render(w, r, http.StatusUnprocessableEntity, ui.Setup(p))

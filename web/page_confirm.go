@@ -66,7 +66,7 @@ func (s *Server) pageDeadDiscard(w http.ResponseWriter, r *http.Request) error {
 		for _, d := range dead {
 			if d.ID == id {
 				return s.confirm(w, r, "queues", ui.ConfirmPage{
-					Detail: "The job in " + queueLabel(string(d.Queue)) + " that failed on " + displayTime(d.FailedAt) + " (" + sentence(d.Error) + ") will be deleted and not tried again.",
+					Detail: "The job in " + queueLabel(string(d.Queue)) + " that failed on " + displayTime(r.Context(), d.FailedAt) + " (" + sentence(d.Error) + ") will be deleted and not tried again.",
 					Action: "/queues/dead/" + url.PathEscape(id) + "/discard", Button: "Discard job", Cancel: "/queues",
 				}, "Discard this failed job?")
 			}

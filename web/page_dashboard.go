@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"time"
 
 	"smartbot/app"
 	"smartbot/store"
@@ -40,7 +39,7 @@ func (s *Server) dashboard(ctx context.Context) (ui.DashboardPage, error) {
 	}
 	p.Counters, p.Queues = counters, queues
 	for _, e := range events {
-		p.Events = append(p.Events, eventRow(e.Event))
+		p.Events = append(p.Events, eventRow(ctx, e.Event))
 	}
 	return p, nil
 }
@@ -49,7 +48,8 @@ func (s *Server) dashboard(ctx context.Context) (ui.DashboardPage, error) {
 const feedSize = 20
 
 func (s *Server) counters(ctx context.Context) ([]ui.Counter, error) {
-	c, err := s.db.Counters(ctx, s.now().UTC().Truncate(24*time.Hour))
+	// "Today" is the shop's day, in its timezone.
+	c, err := s.db.Counters(ctx, app.DayStart(s.now(), zoneFrom(ctx)))
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +75,6 @@ func (s *Server) queueRows(ctx context.Context) ([]ui.QueueRow, error) {
 }
 
 // eventRow is an event as the feed shows it: a sentence (page_words.go).
-func eventRow(e app.Event) ui.EventRow {
-	return ui.EventRow{ID: e.ID, Type: string(e.Type), Kind: orDefault(eventKinds[e.Type], "Event"), Time: displayTime(e.Timestamp), Summary: eventSentence(e)}
+func eventRow(ctx context.Context, e app.Event) ui.EventRow {
+	return ui.EventRow{ID: e.ID, Type: string(e.Type), Kind: orDefault(eventKinds[e.Type], "Event"), Time: displayTime(ctx, e.Timestamp), Summary: eventSentence(e)}
 }

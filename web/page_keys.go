@@ -33,7 +33,7 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, 
 			owner = "CLI"
 		}
 		p.Keys = append(p.Keys, ui.KeyRow{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role), Owner: owner,
-			CreatedAt: displayTime(k.CreatedAt), ExpiresAt: displayTimePtr(k.ExpiresAt), LastUsedAt: displayTimePtr(k.LastUsedAt), Status: k.Status(now)})
+			CreatedAt: displayTime(r.Context(), k.CreatedAt), ExpiresAt: displayTimePtr(r.Context(), k.ExpiresAt), LastUsedAt: displayTimePtr(r.Context(), k.LastUsedAt), Status: k.Status(now)})
 	}
 	return render(w, r, status, ui.Keys(p))
 }

@@ -34,7 +34,7 @@ func (s *Server) deadRows(ctx context.Context) ([]ui.DeadRow, error) {
 		}
 		for _, d := range dead {
 			rows = append(rows, ui.DeadRow{ID: d.ID, Queue: queueLabel(string(d.Queue)), Attempts: d.Attempts, Error: sentence(d.Error),
-				FailedAt: displayTime(d.FailedAt), Body: truncate(string(d.Body), 200)})
+				FailedAt: displayTime(ctx, d.FailedAt), Body: truncate(string(d.Body), 200)})
 		}
 	}
 	return rows, nil

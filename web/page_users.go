@@ -26,7 +26,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	me := principalFrom(r.Context())
 	for _, u := range users {
 		p.Users = append(p.Users, ui.UserRow{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role),
-			CreatedAt: displayTime(u.CreatedAt), LastLoginAt: displayTimePtr(u.LastLoginAt), IsSelf: me.user != nil && me.user.ID == u.ID})
+			CreatedAt: displayTime(r.Context(), u.CreatedAt), LastLoginAt: displayTimePtr(r.Context(), u.LastLoginAt), IsSelf: me.user != nil && me.user.ID == u.ID})
 	}
 	return render(w, r, status, ui.Users(p))
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,6 +35,9 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 // layout is the frame data of a signed-in page.
 func layout(r *http.Request, title, nav string) ui.Layout {
 	l := ui.Layout{Title: title, Nav: nav}
+	if loc, ok := r.Context().Value(zoneKey{}).(*time.Location); ok {
+		l.Zone = loc.String()
+	}
 	if p := principalFrom(r.Context()); p != nil {
 		l.User = ui.CurrentUser{Email: p.actor.Name, Role: string(p.role)}
 		if p.user != nil {
@@ -168,11 +172,37 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request, to string, f flash
 	return nil
 }
 
-func displayTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+// zoneKey carries the shop's timezone through a panel request.
+type zoneKey struct{}
 
-func displayTimePtr(t *time.Time) string {
+// withZone puts the shop's timezone in ctx for the panel's times; UTC
+// when it cannot be read (never wrong, only less friendly).
+func (s *Server) withZone(ctx context.Context) context.Context {
+	loc, err := s.settings.Timezone(ctx)
+	if err != nil {
+		s.log.Warn("read the shop's timezone", "error", err)
+		loc = time.UTC
+	}
+	return context.WithValue(ctx, zoneKey{}, loc)
+}
+
+// zoneFrom is the shop's timezone carried in ctx, or UTC.
+func zoneFrom(ctx context.Context) *time.Location {
+	if loc, ok := ctx.Value(zoneKey{}).(*time.Location); ok {
+		return loc
+	}
+	return time.UTC
+}
+
+// displayTime shows t in the shop's timezone: the panel speaks the shop's
+// local time, the API UTC.
+func displayTime(ctx context.Context, t time.Time) string {
+	return t.In(zoneFrom(ctx)).Format("2006-01-02 15:04")
+}
+
+func displayTimePtr(ctx context.Context, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return displayTime(*t)
+	return displayTime(ctx, *t)
 }

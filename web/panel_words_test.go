@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func TestEveryEventTypeReadsAsASentence(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		row := eventRow(e)
+		row := eventRow(context.Background(), e)
 		if row.Summary != c.want {
 			t.Errorf("%s reads %q, want %q", typ, row.Summary, c.want)
 		}

@@ -110,6 +110,8 @@ func (s *Server) routeTable() []route {
 		panel("POST /keys", owner, s.postKey),
 		panel("GET /keys/{id}/revoke", owner, s.pageKeyRevoke),
 		panel("POST /keys/{id}/revoke", owner, s.postKeyRevoke),
+		panel("GET /settings", owner, s.pageSettings),
+		panel("POST /settings", owner, s.postSettings),
 		panel("GET /audit", viewer, s.pageAudit),
 		panel("GET /queues", viewer, s.pageQueues),
 		panel("GET /queues/stream", viewer, s.streamQueues),
@@ -146,6 +148,10 @@ func (s *Server) guard(rt route) http.Handler {
 			ri.actor = p.actor
 			ctx = app.WithActor(ctx, p.actor)
 			ctx = withPrincipal(ctx, p)
+			if rt.panel {
+				// The panel shows times in the shop's zone.
+				ctx = s.withZone(ctx)
+			}
 		}
 		r = r.WithContext(ctx)
 		if err := s.limit(w, r, rt); err != nil {

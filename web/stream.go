@@ -144,7 +144,7 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 				}
 				feed = feed[:0:0]
 				for _, e := range events {
-					feed = append(feed, eventRow(e.Event))
+					feed = append(feed, eventRow(ctx, e.Event))
 				}
 			}
 			counters, queues, err := s.figures.get(ctx)
@@ -165,7 +165,7 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 					return nil
 				}
 			}
-			feed = append([]ui.EventRow{eventRow(e)}, feed...)
+			feed = append([]ui.EventRow{eventRow(ctx, e)}, feed...)
 			if len(feed) > feedSize {
 				feed = feed[:feedSize]
 			}

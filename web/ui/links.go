@@ -5,18 +5,33 @@ import (
 	"strings"
 )
 
-// navItem is one entry of the top bar.
+// navItem is one entry of the top bar; owner entries show to owners only.
 type navItem struct {
 	Key, Label, Href string
+	Owner            bool
 }
 
 // nav is the top bar, in order. Key matches Layout.Nav.
 var nav = []navItem{
-	{"dashboard", "Dashboard", "/"},
-	{"users", "Users", "/users"},
-	{"keys", "API keys", "/keys"},
-	{"audit", "Audit log", "/audit"},
-	{"queues", "Queues", "/queues"},
+	{"dashboard", "Dashboard", "/", false},
+	{"users", "Users", "/users", false},
+	{"keys", "API keys", "/keys", true},
+	{"audit", "Audit log", "/audit", false},
+	{"queues", "Queues", "/queues", false},
+	{"settings", "Settings", "/settings", true},
+}
+
+// zones are the timezones the timezone field suggests; any other IANA
+// name may be typed. Africa first: most shops on WhatsApp sell there.
+var zones = []string{
+	"Africa/Harare", "Africa/Johannesburg", "Africa/Lusaka", "Africa/Maputo", "Africa/Gaborone", "Africa/Windhoek",
+	"Africa/Blantyre", "Africa/Nairobi", "Africa/Kampala", "Africa/Dar_es_Salaam", "Africa/Addis_Ababa", "Africa/Kinshasa",
+	"Africa/Lagos", "Africa/Accra", "Africa/Abidjan", "Africa/Dakar", "Africa/Cairo", "Africa/Casablanca", "Africa/Algiers",
+	"Europe/London", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid", "Europe/Istanbul", "Europe/Moscow",
+	"Asia/Dubai", "Asia/Riyadh", "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Jakarta", "Asia/Manila", "Asia/Singapore",
+	"Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+	"America/Sao_Paulo", "America/Buenos_Aires", "America/Bogota", "America/Lima", "America/Mexico_City",
+	"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "UTC",
 }
 
 // roles are the choices of every role select, most powerful first.

@@ -13,6 +13,9 @@ type Layout struct {
 	Flash string
 	// Error is a one-line error at the top, or "".
 	Error string
+	// Zone is the shop's timezone that the page's times are in, named at
+	// the foot of the page; "" on pages that show none.
+	Zone string
 }
 
 // CurrentUser is who is signed in.
@@ -43,7 +46,15 @@ type SetupPage struct {
 	Token string
 	Email string
 	Name  string
-	Error string
+	// Timezone is the shop's timezone, the server's until the owner picks.
+	Timezone string
+	Error    string
+}
+
+// SettingsPage is the shop's settings, for owners.
+type SettingsPage struct {
+	Layout
+	Timezone string
 }
 
 // Counter is one figure on the dashboard.
