@@ -50,6 +50,10 @@ func ServerZone() string {
 	}
 	if target, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
 		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			switch name {
+			case "Etc/UTC", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu":
+				return "UTC" // how people name it
+			}
 			if _, e := app.ValidateTimezone("TZ", name); e == nil {
 				return name
 			}

@@ -521,6 +521,7 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		{"keys", "/keys", "#keys"},
 		{"audit", "/audit", "#audit-entries"},
 		{"queues", "/queues", "#dead-letters"},
+		{"settings", "/settings", "#settings-form"},
 		{"not-found", "/no/such/page", "#not-found"},
 	}
 	sizes := []struct {
