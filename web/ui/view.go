@@ -205,3 +205,12 @@ type QueuesPage struct {
 	Queues []QueueRow
 	Dead   []DeadRow
 }
+
+// Title is the entry's heading: what happened, and to what ("User added:
+// ann@shop.example").
+func (r AuditRow) Title() string {
+	if r.Subject == "" {
+		return r.Words
+	}
+	return r.Words + ": " + r.Subject
+}
