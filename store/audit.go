@@ -11,6 +11,10 @@ import (
 	"smartbot/app"
 )
 
+const insertAuditSQL = `
+		insert into audit_logs (actor_type, actor_id, actor_name, action, entity_type, entity_id, before, after, request_id, remote_addr, created_at)
+		values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // Audit writes the audit row of a change inside the change's transaction, so
 // a committed change always has its row and a rolled-back one never does.
 // The actor and request come from ctx (app.WithActor, app.WithRequest).
@@ -25,9 +29,7 @@ func (tx *Tx) Audit(ctx context.Context, e app.AuditEntry) error {
 	}
 	a := app.ActorFrom(ctx)
 	r := app.RequestFrom(ctx)
-	_, err = tx.ExecContext(ctx, `
-		insert into audit_logs (actor_type, actor_id, actor_name, action, entity_type, entity_id, before, after, request_id, remote_addr, created_at)
-		values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.exec(ctx, insertAuditSQL,
 		a.Type, a.ID, a.Name, e.Action, e.EntityType, e.EntityID, before, after, r.ID, r.RemoteAddr, app.FormatTime(tx.db.now()))
 	if err != nil {
 		return fmt.Errorf("store: audit %s %s: %w", e.Action, e.EntityID, mapError(err))

@@ -73,6 +73,10 @@ func dsn(path string, write bool) string {
 		// Writes take the write lock at BEGIN, so a transaction never fails
 		// half-way when it upgrades from reading to writing.
 		q.Set("_txlock", "immediate")
+		// A savepoint's statement journal (every API create runs in one)
+		// stays in memory; otherwise SQLite spills it to a temporary file
+		// and each create paid for the file's writes in system calls.
+		q.Add("_pragma", "temp_store(MEMORY)")
 	} else {
 		q.Add("_pragma", "query_only(ON)")
 	}
@@ -143,8 +147,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	if opts.NoMigrate {
 		err = db.checkVersion(ctx)
-	} else {
-		err = db.Migrate(ctx)
+	} else if err = db.Migrate(ctx); err == nil {
+		// Best effort: a schema without these tables (a test's own
+		// migrations) runs them unprepared, and fails only if it uses them.
+		for _, q := range hotWrites {
+			db.Prepare(ctx, q)
+		}
 	}
 	if err != nil {
 		db.Close()

@@ -9,6 +9,8 @@ import (
 	"smartbot/app"
 )
 
+const insertEventSQL = `insert into events (id, type, created_at, payload) values (?, ?, ?, ?)`
+
 // InsertEvent stores e in the event history. Use app/event's Emitter, which
 // also enqueues the webhook deliveries and tells live listeners, rather than
 // calling this directly.
@@ -17,7 +19,7 @@ func (tx *Tx) InsertEvent(ctx context.Context, e app.Event) error {
 	if err != nil {
 		return fmt.Errorf("store: insert event %s: %w", e.ID, err)
 	}
-	_, err = tx.ExecContext(ctx, `insert into events (id, type, created_at, payload) values (?, ?, ?, ?)`,
+	_, err = tx.exec(ctx, insertEventSQL,
 		e.ID, string(e.Type), app.FormatTime(e.Timestamp), string(payload))
 	if err != nil {
 		return fmt.Errorf("store: insert event %s: %w", e.ID, mapError(err))

@@ -24,6 +24,10 @@ func scanProduct(scan func(...any) error) (app.Product, error) {
 	return p, err
 }
 
+const insertProductSQL = `
+		insert into products (id, sku, name, description, category, price, currency, stock, active, created_at, updated_at)
+		values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // CreateProduct stores p (its ID set) and audits it. A taken SKU is ECONFLICT.
 func (tx *Tx) CreateProduct(ctx context.Context, p *app.Product) error {
 	now := tx.db.now().UTC().Truncate(time.Millisecond)
@@ -35,9 +39,7 @@ func (tx *Tx) CreateProduct(ctx context.Context, p *app.Product) error {
 	if p.Stock != nil {
 		stock = sql.NullInt64{Int64: *p.Stock, Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `
-		insert into products (id, sku, name, description, category, price, currency, stock, active, created_at, updated_at)
-		values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, insertProductSQL,
 		p.ID, nullString(p.SKU), p.Name, p.Description, p.Category, p.Price, p.Currency, stock, p.Active, app.FormatTime(now), app.FormatTime(now))
 	if err != nil {
 		err = mapError(err)

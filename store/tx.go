@@ -61,6 +61,23 @@ func (db *DB) Prepare(ctx context.Context, queries ...string) error {
 	return nil
 }
 
+// hotWrites are the store's own statements that most write transactions
+// run (every change is audited; every create of the API writes a row and
+// an event): Open prepares them, so SQLite does not parse them each time.
+var hotWrites = []string{insertAuditSQL, insertEventSQL, insertProductSQL}
+
+// exec runs query in tx through its prepared statement when Prepare made
+// one, plainly otherwise.
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tx.db.stmtsMu.Lock()
+	stmt, ok := tx.db.stmts[query]
+	tx.db.stmtsMu.Unlock()
+	if ok {
+		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
 // DB is the database the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
 
