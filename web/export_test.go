@@ -9,3 +9,11 @@ func SetDefaultReadTimeout(d time.Duration) (restore func()) {
 	defaultReadTimeout = d
 	return func() { defaultReadTimeout = old }
 }
+
+// SetDashboardBuffer sets how many events a dashboard stream buffers, for
+// the duration of a test.
+func SetDashboardBuffer(n int) (restore func()) {
+	old := dashboardBuffer
+	dashboardBuffer = n
+	return func() { dashboardBuffer = old }
+}

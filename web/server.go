@@ -69,6 +69,8 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 	figures   *figures
+	// fragments renders each live fragment once for every stream.
+	fragments fragments
 
 	// crashAt, set only by the idempotency crash test, runs at each step
 	// of a create request (idempotency.go).

@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,14 +31,53 @@ const refreshEvery = 2 * time.Second
 // calls a stream stale after three missed beats).
 const heartbeatEvery = 15 * time.Second
 
+// dashboardBuffer is how many events a dashboard stream holds while it is
+// busy; past it, events are dropped and the next refresh reads the feed
+// afresh. A variable only so that a test can make drops certain.
+var dashboardBuffer = 64
+
 // streamMaxAge ends a stream after this long; the page's Datastar client
 // (retry 'always') opens a new one. It bounds what one connection holds.
 const streamMaxAge = time.Hour
 
-// stream is one open SSE connection with what it last sent per fragment.
+// stream is one open SSE connection with the key of what it last sent
+// per fragment.
 type stream struct {
-	sse  *datastar.ServerSentEventGenerator
-	sent map[string]string
+	sse    *datastar.ServerSentEventGenerator
+	sent   map[string]string
+	shared *fragments
+}
+
+// fragments renders each live fragment once per change and hands the same
+// HTML to every stream that shows it: with 200 dashboards open, an event
+// is rendered once, not 200 times. A fragment is known by its id and a
+// key that names everything its HTML depends on.
+type fragments struct {
+	mu   sync.Mutex
+	last map[string]fragment // by fragment id
+}
+
+type fragment struct{ key, html string }
+
+// render returns the HTML of fragment id for key, building and rendering it
+// only when key differs from the last one rendered. It holds the lock while it
+// renders, so streams that wake together for one change wait for the one
+// rendering rather than each render it again.
+func (f *fragments) render(ctx context.Context, id, key string, build func() templ.Component) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if last, ok := f.last[id]; ok && last.key == key {
+		return last.html, nil
+	}
+	var buf bytes.Buffer
+	if err := build().Render(ctx, &buf); err != nil {
+		return "", err
+	}
+	if f.last == nil {
+		f.last = make(map[string]fragment)
+	}
+	f.last[id] = fragment{key, buf.String()}
+	return buf.String(), nil
 }
 
 // openStream prepares r's response for SSE: no write deadline, no proxy
@@ -46,7 +87,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) *stream {
 	rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.Header().Set("Cache-Control", "no-store")
-	return &stream{sse: datastar.NewSSE(w, r), sent: make(map[string]string)}
+	return &stream{sse: datastar.NewSSE(w, r), sent: make(map[string]string), shared: &s.fragments}
 }
 
 // signal tells the page's panel.js how the stream is: "open" on every
@@ -56,18 +97,25 @@ func (st *stream) signal(state string) error {
 	return st.sse.PatchSignals([]byte(`{"_stream":"` + state + `"}`))
 }
 
-// patch sends fragment id when its HTML differs from what was sent last.
-func (st *stream) patch(ctx context.Context, id string, c templ.Component) error {
-	var buf bytes.Buffer
-	if err := c.Render(ctx, &buf); err != nil {
-		return err
-	}
-	html := buf.String()
-	if st.sent[id] == html {
+// patch sends fragment id when key differs from what this stream sent
+// last. key names everything the fragment's HTML depends on (fragmentKey,
+// feedKey); build makes the component, and runs once for all streams.
+func (st *stream) patch(ctx context.Context, id, key string, build func() templ.Component) error {
+	if last, ok := st.sent[id]; ok && last == key {
 		return nil
 	}
-	st.sent[id] = html
+	html, err := st.shared.render(ctx, id, key, build)
+	if err != nil {
+		return err
+	}
+	st.sent[id] = key
 	return st.sse.PatchElements(html)
+}
+
+// fragmentKey names a fragment's data: its view rows as Go prints them, and
+// the shop's zone its times are shown in.
+func fragmentKey(ctx context.Context, data ...any) string {
+	return zoneFrom(ctx).String() + "|" + fmt.Sprint(data...)
 }
 
 // live runs a stream until the client leaves, the server shuts down or the
@@ -124,40 +172,43 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscri
 func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 	// Subscribe before reading the feed, so that an event committed in
 	// between is not lost; one that is both read and heard is shown once.
-	sub := s.broker.Subscribe(64)
+	sub := s.broker.Subscribe(dashboardBuffer)
 	defer sub.Close()
-	p, err := s.dashboard(r.Context())
+	feed, err := s.feed(r.Context())
 	if err != nil {
 		return err
 	}
-	feed := p.Events
 	var dropped int64
+	patchFeed := func(ctx context.Context, st *stream) error {
+		return st.patch(ctx, "events", feedKey(ctx, feed), func() templ.Component {
+			rows := make([]ui.EventRow, len(feed))
+			for i, e := range feed {
+				rows[i] = eventRow(ctx, e)
+			}
+			return ui.EventFeed(rows)
+		})
+	}
 	return s.live(w, r, sub,
 		func(ctx context.Context, st *stream) error {
 			// A stream that fell behind missed events: read the feed
 			// afresh rather than show it with holes.
 			if n := sub.Dropped(); n > dropped {
 				dropped = n
-				events, err := s.db.ListEvents(ctx, store.EventFilter{Limit: feedSize})
-				if err != nil {
+				if feed, err = s.feed(ctx); err != nil {
 					return err
-				}
-				feed = feed[:0:0]
-				for _, e := range events {
-					feed = append(feed, eventRow(ctx, e.Event))
 				}
 			}
 			counters, queues, err := s.figures.get(ctx)
 			if err != nil {
 				return err
 			}
-			if err := st.patch(ctx, "counters", ui.Counters(counters)); err != nil {
+			if err := st.patch(ctx, "counters", fragmentKey(ctx, counters), func() templ.Component { return ui.Counters(counters) }); err != nil {
 				return err
 			}
-			if err := st.patch(ctx, "queues", ui.QueuesTable(queues)); err != nil {
+			if err := st.patch(ctx, "queues", fragmentKey(ctx, queues), func() templ.Component { return ui.QueuesTable(queues) }); err != nil {
 				return err
 			}
-			return st.patch(ctx, "events", ui.EventFeed(feed))
+			return patchFeed(ctx, st)
 		},
 		func(ctx context.Context, st *stream, e app.Event) error {
 			for _, f := range feed {
@@ -165,12 +216,37 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 					return nil
 				}
 			}
-			feed = append([]ui.EventRow{eventRow(ctx, e)}, feed...)
+			feed = append([]app.Event{e}, feed...)
 			if len(feed) > feedSize {
 				feed = feed[:feedSize]
 			}
-			return st.patch(ctx, "events", ui.EventFeed(feed))
+			return patchFeed(ctx, st)
 		})
+}
+
+// feed reads the newest events, as the dashboard's feed shows them.
+func (s *Server) feed(ctx context.Context) ([]app.Event, error) {
+	records, err := s.db.ListEvents(ctx, store.EventFilter{Limit: feedSize})
+	if err != nil {
+		return nil, err
+	}
+	events := make([]app.Event, len(records))
+	for i, rec := range records {
+		events[i] = rec.Event
+	}
+	return events, nil
+}
+
+// feedKey names a feed by its events' ids: an event never changes, so the
+// ids and the shop's zone decide the feed's HTML.
+func feedKey(ctx context.Context, feed []app.Event) string {
+	var b strings.Builder
+	b.WriteString(zoneFrom(ctx).String())
+	for _, e := range feed {
+		b.WriteByte('|')
+		b.WriteString(e.ID)
+	}
+	return b.String()
 }
 
 func (s *Server) streamQueues(w http.ResponseWriter, r *http.Request) error {
@@ -189,10 +265,10 @@ func (s *Server) patchQueues(ctx context.Context, st *stream, canOperate bool) e
 	if err != nil {
 		return err
 	}
-	if err := st.patch(ctx, "queues", ui.QueuesTable(queues)); err != nil {
+	if err := st.patch(ctx, "queues", fragmentKey(ctx, queues), func() templ.Component { return ui.QueuesTable(queues) }); err != nil {
 		return err
 	}
-	return st.patch(ctx, "dead-letters", ui.DeadLetters(dead, canOperate))
+	return st.patch(ctx, "dead-letters", fragmentKey(ctx, dead, canOperate), func() templ.Component { return ui.DeadLetters(dead, canOperate) })
 }
 
 // postDeadRetry and postDeadDiscard answer Datastar's POST with patches of

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,73 @@ func TestALiveStreamOutlivesTheReadTimeouts(t *testing.T) {
 	}
 	if !waitFor(`id="event-` + e.ID + `"`) {
 		t.Fatal("the stream ended at the server's read timeout instead of showing the event")
+	}
+}
+
+func TestADashboardStreamThatDroppedEventsReadsItsFeedAfresh(t *testing.T) {
+	ts := newTestServer(t)
+	defer web.SetDashboardBuffer(1)()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.url+"/dashboard/stream", nil)
+	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: ts.session(ts.users[app.RoleViewer], time.Hour)})
+	hr.Header.Set("Datastar-Request", "true")
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("open the stream: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	for line := range lines {
+		if strings.Contains(line, `id="events"`) {
+			break
+		}
+	}
+	// Twenty events in one commit reach a stream that buffers one: most are
+	// dropped on the way, and only the refresh that notices can show them.
+	var ids []string
+	err = ts.db.Write(context.Background(), func(tx *store.Tx) error {
+		for i := range 20 {
+			e, err := ts.emitter.Emit(context.Background(), tx, app.BotConnectedData{JID: "1@s.whatsapp.net", Phone: strconv.Itoa(i), Name: "Shop"})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, e.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(30 * time.Second) // a guard against a hang: refreshes come every 2 s
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if !strings.Contains(line, `id="events"`) {
+				continue
+			}
+			all := true
+			for _, id := range ids {
+				if !strings.Contains(line, `id="event-`+id+`"`) {
+					all = false
+				}
+			}
+			if all {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the feed never showed every event: the dropped ones were lost")
+		}
 	}
 }
