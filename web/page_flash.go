@@ -28,15 +28,11 @@ type flash struct {
 // phone, short enough that a secret does not linger.
 const flashTTL = 5 * time.Minute
 
-// flashStore holds the flashes not yet shown. It is package-level because
-// Server's fields live in server.go; ids are random, so two servers in one
-// process (tests) never see each other's flashes.
+// flashStore holds a server's flashes not yet shown.
 type flashStore struct {
 	mu sync.Mutex
 	m  map[string]flash
 }
-
-var flashes = &flashStore{m: make(map[string]flash)}
 
 func (s *Server) flashCookie() string {
 	if s.secureCookies {
@@ -62,14 +58,17 @@ func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, path string, f
 	id := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
 	f.path, f.expires = path, now.Add(flashTTL)
-	flashes.mu.Lock()
-	for k, old := range flashes.m {
+	s.flashes.mu.Lock()
+	for k, old := range s.flashes.m {
 		if now.After(old.expires) {
-			delete(flashes.m, k)
+			delete(s.flashes.m, k)
 		}
 	}
-	flashes.m[id] = f
-	flashes.mu.Unlock()
+	if s.flashes.m == nil {
+		s.flashes.m = make(map[string]flash)
+	}
+	s.flashes.m[id] = f
+	s.flashes.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: s.flashCookie(), Value: id, Path: "/", HttpOnly: true, Secure: s.secureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(flashTTL / time.Second)})
 	return nil
@@ -84,20 +83,20 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) flash {
 		return flash{}
 	}
 	p := principalFrom(r.Context())
-	flashes.mu.Lock()
-	f, ok := flashes.m[c.Value]
+	s.flashes.mu.Lock()
+	f, ok := s.flashes.m[c.Value]
 	if !ok || s.now().After(f.expires) {
-		delete(flashes.m, c.Value)
-		flashes.mu.Unlock()
+		delete(s.flashes.m, c.Value)
+		s.flashes.mu.Unlock()
 		s.clearFlashCookie(w)
 		return flash{}
 	}
 	if f.path != r.URL.Path || p == nil || p.user == nil || p.user.ID != f.userID {
-		flashes.mu.Unlock()
+		s.flashes.mu.Unlock()
 		return flash{}
 	}
-	delete(flashes.m, c.Value)
-	flashes.mu.Unlock()
+	delete(s.flashes.m, c.Value)
+	s.flashes.mu.Unlock()
 	s.clearFlashCookie(w)
 	return f
 }

@@ -71,6 +71,9 @@ type Server struct {
 	figures   *figures
 	// fragments renders each live fragment once for every stream.
 	fragments fragments
+	// flashes are the notices (and once, a new key) that a form's redirect
+	// leaves for the next page (page_flash.go).
+	flashes flashStore
 
 	// crashAt, set only by the idempotency crash test, runs at each step
 	// of a create request (idempotency.go).
