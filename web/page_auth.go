@@ -40,7 +40,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) error {
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "60")
 		}
-		return render(w, r, status, ui.Login(ui.LoginPage{Email: email, Next: next, Error: sentence("could not sign you in: " + app.ErrorMessage(err))}))
+		return render(w, r, status, ui.Login(ui.LoginPage{Email: email, Next: next, Error: sentence(app.ErrorMessage(err))}))
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

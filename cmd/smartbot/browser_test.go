@@ -100,7 +100,7 @@ func TestBrowserSignInRefusesAWrongPasswordAndAcceptsTheRightOne(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#error")),
 	)
-	if want := "Could not sign you in: wrong email or password."; b.text("#error") != want {
+	if want := "Wrong email or password."; b.text("#error") != want {
 		t.Errorf("a wrong password shows %q, want %q", b.text("#error"), want)
 	}
 	if got := b.value("#email"); got != email {
