@@ -59,6 +59,7 @@ type DB struct {
 	stmts   map[string]*sql.Stmt
 	reads   readStmts
 	apiKeys apiKeyCache
+	memo    memo
 }
 
 // dsn builds the connection string: busy_timeout first (the driver applies
@@ -171,6 +172,7 @@ func (db *DB) Close() error {
 	db.stmts = nil
 	db.stmtsMu.Unlock()
 	db.closeReads()
+	db.closeMemo()
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -60,12 +61,22 @@ func (s *Server) apiProducts(w http.ResponseWriter, r *http.Request) error {
 	if cursor != "" && !app.ValidID(app.PrefixProduct, cursor) {
 		return app.Invalid(app.FieldError{Field: "cursor", Message: "is not a cursor this API gave out"})
 	}
-	ps, err := s.db.Products(r.Context(), cursor, limit+1)
+	// A page of the catalogue is read far more often than the catalogue
+	// changes: it is kept until the next commit to the database (any
+	// commit, by any process), and the same bytes answer every request
+	// for it until then. Who may read it is still checked per request.
+	body, err := s.db.Memo(r.Context(), "api:products:"+strconv.Itoa(limit)+":"+cursor, func(ctx context.Context) (any, error) {
+		ps, err := s.db.Products(ctx, cursor, limit+1)
+		if err != nil {
+			return nil, err
+		}
+		page := newPage(ps, limit, func(p app.Product) string { return p.ID })
+		return appendPage(nil, page, appendProductJSON), nil
+	})
 	if err != nil {
 		return err
 	}
-	page := newPage(ps, limit, func(p app.Product) string { return p.ID })
-	writeJSONWith(w, http.StatusOK, func(b []byte) []byte { return appendPage(b, page, appendProductJSON) })
+	writeJSONWith(w, http.StatusOK, func(b []byte) []byte { return append(b, body.([]byte)...) })
 	return nil
 }
 

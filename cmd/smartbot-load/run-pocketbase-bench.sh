@@ -31,7 +31,8 @@
 # Every server runs under 'timeout' and is stopped when its turn ends or the
 # script exits; every load run is bounded by its duration.
 #
-# Settings (environment): ROUNDS (3), RATE (1000), CREATE_RATE (200),
+# Settings (environment): ROUNDS (3), CREATE_ROUNDS (ROUNDS; 0 skips the
+# creates), RATE (1000), CREATE_RATE (200),
 # DURATION (5s per fixed-rate run), STEP (3s per -find-max step), PORT
 # (18080), BARE_PORT (18081), PB_PORT (18082), PB_BIN, KEEP (a directory to
 # copy the raw results to).
@@ -40,6 +41,7 @@ cd "$(dirname "$0")/../.."
 
 PB_VERSION=v0.36.8
 rounds=${ROUNDS:-3}
+create_rounds=${CREATE_ROUNDS:-$rounds}
 rate=${RATE:-1000}
 create_rate=${CREATE_RATE:-200}
 duration=${DURATION:-5s}
@@ -257,8 +259,8 @@ for r in $(seq 1 "$rounds"); do
 	esac
 	for name in $order; do reads "$name"; done
 done
-for r in $(seq 1 "$rounds"); do
-	echo "== create round $r of $rounds"
+for r in $(seq 1 "$create_rounds"); do
+	echo "== create round $r of $create_rounds"
 	if ((r % 2)); then creates smartbot; creates pocketbase; else creates pocketbase; creates smartbot; fi
 done
 
@@ -281,6 +283,7 @@ for kind in list get create; do
 		echo "$name $kind at $(field "$f.fixed" rate | head -n 1)/s: p50 $(median "$f.fixed" p50_ms) ms, p99 $(median "$f.fixed" p99_ms) ms," \
 			"CPU $(median "$f.fixed" cpu_ms) ms/request, RSS $(median "$f.fixed" rss_mb) MB; highest rate with p99 < 50 ms: $(median "$f.max" max_rate)/s"
 	done
+	[ -f "$work/smartbot.$kind.fixed" ] || continue
 	echo "smartbot/pocketbase $kind, per round: highest rate $(ratio max_rate "$work/smartbot.$kind.max" "$work/pocketbase.$kind.max")," \
 		"CPU per request $(ratio cpu_ms "$work/smartbot.$kind.fixed" "$work/pocketbase.$kind.fixed")," \
 		"p99 $(ratio p99_ms "$work/smartbot.$kind.fixed" "$work/pocketbase.$kind.fixed")"
