@@ -60,6 +60,7 @@ type DB struct {
 	reads   readStmts
 	apiKeys apiKeyCache
 	memo    memo
+	ckpt    checkpointer
 }
 
 // dsn builds the connection string: busy_timeout first (the driver applies
@@ -78,6 +79,8 @@ func dsn(path string, write bool) string {
 		// stays in memory; otherwise SQLite spills it to a temporary file
 		// and each create paid for the file's writes in system calls.
 		q.Add("_pragma", "temp_store(MEMORY)")
+		// Checkpoints run in the background instead (checkpoint.go).
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	} else {
 		q.Add("_pragma", "query_only(ON)")
 	}
@@ -155,6 +158,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			db.Prepare(ctx, q)
 		}
 	}
+	if err == nil {
+		err = db.startCheckpoints()
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -165,6 +171,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 // Close closes both pools. The write pool closes last so the final
 // checkpoint folds the WAL back into the database file.
 func (db *DB) Close() error {
+	db.stopCheckpoints()
 	db.stmtsMu.Lock()
 	for _, stmt := range db.stmts {
 		stmt.Close()
