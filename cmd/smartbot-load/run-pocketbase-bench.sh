@@ -288,8 +288,10 @@ for kind in list get create; do
 		"CPU per request $(ratio cpu_ms "$work/smartbot.$kind.fixed" "$work/pocketbase.$kind.fixed")," \
 		"p99 $(ratio p99_ms "$work/smartbot.$kind.fixed" "$work/pocketbase.$kind.fixed")"
 done
-echo "smartbot/bare list, per round: highest rate $(ratio max_rate "$work/smartbot.list.max" "$work/bare.list.max")," \
-	"CPU per request $(ratio cpu_ms "$work/smartbot.list.fixed" "$work/bare.list.fixed")"
+if [ -f "$work/smartbot.list.fixed" ]; then
+	echo "smartbot/bare list, per round: highest rate $(ratio max_rate "$work/smartbot.list.max" "$work/bare.list.max")," \
+		"CPU per request $(ratio cpu_ms "$work/smartbot.list.fixed" "$work/bare.list.fixed")"
+fi
 for name in smartbot pocketbase bare; do
-	echo "$name idle RSS after start: $(median "$work/$name.idle" rss_mb) MB"
+	[ ! -f "$work/$name.idle" ] || echo "$name idle RSS after start: $(median "$work/$name.idle" rss_mb) MB"
 done
