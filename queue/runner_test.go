@@ -45,38 +45,10 @@ func start(t testing.TB, r *queue.Runner) {
 	})
 }
 
-// clock is the store's clock in tests that need time to pass: it moves only
-// when told. It starts an hour ahead, because goqite stamps the jobs it
-// enqueues with the real time: they are visible at once.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Now().Add(time.Hour)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// openWithClock opens a fresh migrated database in dir whose clock is c.
-func openWithClock(t testing.TB, dir string, c *clock) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), store.Options{DataDir: dir, Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+// newClock is the store's clock in tests that need time to pass: it moves
+// only when told. It starts an hour ahead, because goqite stamps the jobs
+// it enqueues with the real time: they are visible at once.
+func newClock() *storetest.Clock { return storetest.NewClock(time.Now().Add(time.Hour)) }
 
 // rounds follows a runner's coordinator: tests wait on it, not on time.
 type rounds struct {
@@ -212,7 +184,7 @@ func TestAJobEnqueuedOnAnIdleQueueStartsWithoutWaitingForThePoll(t *testing.T) {
 
 func TestAFailingJobIsRetriedAfterItsBackoffThenBuriedWithItsError(t *testing.T) {
 	c := newClock()
-	db := openWithClock(t, t.TempDir(), c)
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	qs := queue.New(db)
 	// Not a multiple of the claim's one-minute Timeout, so a claimed row and
 	// a rescheduled one differ.
@@ -247,7 +219,7 @@ func TestAFailingJobIsRetriedAfterItsBackoffThenBuriedWithItsError(t *testing.T)
 		if got, _ := jobRow(t, db, body); got.timeout != due || got.received != want {
 			t.Fatalf("after attempt %d the row is %+v, want due at %s after %d receives", want, got, due, want)
 		}
-		c.Advance(backoff(want))
+		c.Add(backoff(want))
 	}
 	var dead []queue.DeadLetter
 	w.until(t, "the dead letter", func() bool {
@@ -420,7 +392,7 @@ func TestShutdownWaitsForRunningJobsAndSettlesThem(t *testing.T) {
 
 func TestShutdownPastItsDeadlineCancelsTheJobAndLeavesItToRunAgain(t *testing.T) {
 	c := newClock()
-	db := openWithClock(t, t.TempDir(), c)
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	qs := queue.New(db)
 	started := make(chan struct{})
 	cancelled := make(chan error, 1)
@@ -454,7 +426,7 @@ func TestShutdownPastItsDeadlineCancelsTheJobAndLeavesItToRunAgain(t *testing.T)
 		return nil
 	})
 	start(t, r2)
-	c.Advance(time.Minute + time.Second) // the default Timeout
+	c.Add(time.Minute + time.Second) // the default Timeout
 	if a := receive(t, attempts, "the abandoned job to run again"); a != 2 {
 		t.Fatalf("the job ran again as attempt %d, want 2", a)
 	}
@@ -462,7 +434,7 @@ func TestShutdownPastItsDeadlineCancelsTheJobAndLeavesItToRunAgain(t *testing.T)
 
 func TestALongJobKeepsItsClaimWhileItRuns(t *testing.T) {
 	c := newClock()
-	db := openWithClock(t, t.TempDir(), c)
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	qs := queue.New(db)
 	const timeout = 100 * time.Millisecond
 	started := make(chan struct{})
@@ -502,7 +474,7 @@ func TestALongJobKeepsItsClaimWhileItRuns(t *testing.T) {
 
 	// Six timeouts pass while one job runs and the other waits for it.
 	for range 15 {
-		c.Advance(timeout * 2 / 5)
+		c.Add(timeout * 2 / 5)
 		w.pass(t, 2)
 	}
 	now := app.FormatTime(c.Now())
@@ -576,7 +548,7 @@ func TestAJobWaitingBehindASlowJobRunsOnceAndCountsOneAttempt(t *testing.T) {
 
 func TestARunnerLateForARenewalRenewsBeforeItClaimsAndSoNeverReclaimsItsOwnJobs(t *testing.T) {
 	c := newClock()
-	db := openWithClock(t, t.TempDir(), c)
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	qs := queue.New(db)
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -603,7 +575,7 @@ func TestARunnerLateForARenewalRenewsBeforeItClaimsAndSoNeverReclaimsItsOwnJobs(
 	w.until(t, "the second job to be claimed", func() bool { return queue.Waiting(r, queue.OrderProcessing) == 1 })
 
 	// The clock leaps past every claim at once, as after a long stall.
-	c.Advance(time.Hour)
+	c.Add(time.Hour)
 	w.pass(t, 2)
 	close(release)
 	if n := receive(t, received, "the second job"); n != 1 {
@@ -638,7 +610,7 @@ func TestARetryRunsWhenItsBackoffEndsWithoutWaitingForThePoll(t *testing.T) {
 
 func TestASnoozedJobComesBackAfterItsDelayWithItsAttemptUnchanged(t *testing.T) {
 	c := newClock()
-	db := openWithClock(t, t.TempDir(), c)
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	qs := queue.New(db)
 	attempts := make(chan int, 4)
 	var calls atomic.Int32
@@ -666,7 +638,7 @@ func TestASnoozedJobComesBackAfterItsDelayWithItsAttemptUnchanged(t *testing.T) 
 	if len(attempts) != 0 {
 		t.Fatal("the snoozed job ran again before its delay")
 	}
-	c.Advance(time.Hour)
+	c.Add(time.Hour)
 	if a := receive(t, attempts, "the snoozed job to come back"); a != 1 {
 		t.Fatalf("the snoozed job came back as attempt %d, want 1", a)
 	}
@@ -928,14 +900,14 @@ func TestAHandlerIgnoringItsDeadlineLosesItsClaimAndTheJobRunsAgain(t *testing.T
 
 func TestARetryTimeIsNeverShortenedByAClaimRenewal(t *testing.T) {
 	c := newClock()
-	db := openWithClock(t, t.TempDir(), c)
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	qs := queue.New(db)
 	// Default Timeout, one minute: claims are renewed every 20 s. The
 	// handler lets 30 s pass, so the round that settles its failure is due
 	// to renew its claim too.
 	r := queue.NewRunner(queue.RunnerOptions{Queues: qs, PollInterval: time.Hour})
 	r.Handle(queue.WebhookDelivery, func(ctx context.Context, job queue.Job) error {
-		c.Advance(30 * time.Second)
+		c.Add(30 * time.Second)
 		return queue.RetryAfter(errors.New("429 Too Many Requests"), 5*time.Hour)
 	})
 	w := watch(r, nil)
@@ -1060,8 +1032,8 @@ func TestAJobInFlightWhenTheProcessDiesRunsAgainAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	// The clock starts at the real time: the child's claim holds until the
 	// clock is moved past it.
-	c := &clock{now: time.Now()}
-	db := openWithClock(t, dir, c)
+	c := storetest.NewClock(time.Now())
+	db := storetest.OpenAt(t, dir, c.Now)
 	qs := queue.New(db)
 	send(t, db, qs, queue.OrderProcessing, "confirm ord_1")
 
@@ -1098,7 +1070,7 @@ func TestAJobInFlightWhenTheProcessDiesRunsAgainAfterRestart(t *testing.T) {
 		t.Fatal("the job ran again while the dead process's claim held")
 	}
 	// The child's claim lapses a Timeout (a minute) after its last renewal.
-	c.Advance(time.Minute + 10*time.Second)
+	c.Add(time.Minute + 10*time.Second)
 	job := receive(t, ran, "the job of the killed process to run again")
 	if string(job.Body) != "confirm ord_1" || job.Attempt != 2 {
 		t.Fatalf("ran %q as attempt %d, want the killed job as attempt 2", job.Body, job.Attempt)

@@ -2,42 +2,14 @@ package store_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"smartbot/app"
 	"smartbot/app/auth"
 	"smartbot/store"
+	"smartbot/store/storetest"
 )
-
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func openWithClock(t *testing.T, dir string, clock *fakeClock) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), store.Options{DataDir: dir, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 func createKey(t *testing.T, db *store.DB) (app.APIKey, string) {
 	t.Helper()
@@ -60,9 +32,9 @@ func revoke(t *testing.T, db *store.DB, id string) {
 
 func TestAKeyRevokedByAnotherProcessIsSeenOnceTheCachedCopyIsTooOld(t *testing.T) {
 	dir := t.TempDir()
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	server := openWithClock(t, dir, clock)
-	cli := openWithClock(t, dir, clock) // another process: none of server's hooks run
+	clock := storetest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	server := storetest.OpenAt(t, dir, clock.Now)
+	cli := storetest.OpenAt(t, dir, clock.Now) // another process: none of server's hooks run
 	ctx := context.Background()
 	k, hash := createKey(t, cli)
 
@@ -84,8 +56,8 @@ func TestAKeyRevokedByAnotherProcessIsSeenOnceTheCachedCopyIsTooOld(t *testing.T
 
 func TestForgetAPIKeysMakesTheNextUseReadTheKeyAgain(t *testing.T) {
 	dir := t.TempDir()
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	db := openWithClock(t, dir, clock)
+	clock := storetest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	db := storetest.OpenAt(t, dir, clock.Now)
 	ctx := context.Background()
 	k, hash := createKey(t, db)
 	if _, err := db.CachedAPIKey(ctx, hash); err != nil {
@@ -102,8 +74,8 @@ func TestForgetAPIKeysMakesTheNextUseReadTheKeyAgain(t *testing.T) {
 }
 
 func TestAnUnknownKeyIsNotCached(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	db := openWithClock(t, t.TempDir(), clock)
+	clock := storetest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	db := storetest.OpenAt(t, t.TempDir(), clock.Now)
 	ctx := context.Background()
 	secret, prefix := auth.NewAPIKey()
 	hash := auth.HashToken(secret)

@@ -5,38 +5,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"smartbot/app"
 	"smartbot/app/account"
 	"smartbot/store"
+	"smartbot/store/storetest"
 	"smartbot/web"
 )
-
-// clock is a fake clock the test moves.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // cachedKeyServer is a server whose store and handlers run on a fake clock,
 // with an owner, an operator and a key of the operator's.
 type cachedKeyServer struct {
-	clock    *clock
+	clock    *storetest.Clock
 	db       *store.DB
 	srv      *web.Server
 	accounts *account.Service
@@ -48,12 +30,8 @@ type cachedKeyServer struct {
 func newCachedKeyServer(t *testing.T, expires *time.Time) *cachedKeyServer {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	db, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	c := storetest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	db := storetest.OpenAt(t, t.TempDir(), c.Now)
 	accounts := account.New(account.Options{DB: db})
 	ts := &cachedKeyServer{clock: c, db: db, accounts: accounts,
 		srv: web.New(web.Options{DB: db, Accounts: accounts, Now: c.Now})}

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"smartbot/store"
 )
@@ -22,12 +24,41 @@ func New(t testing.TB) *store.DB {
 // Open opens (and migrates) the database in dir, closed when the test ends.
 func Open(t testing.TB, dir string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), store.Options{DataDir: dir})
+	return OpenAt(t, dir, nil)
+}
+
+// OpenAt is Open with the store's clock set to now (nil: the real one).
+func OpenAt(t testing.TB, dir string, now func() time.Time) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.Options{DataDir: dir, Now: now})
 	if err != nil {
 		t.Fatalf("open database in %s: %v", dir, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Clock is a clock a test moves by hand. It is safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Add moves the clock by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // Count returns the result of a count query on the read pool.
