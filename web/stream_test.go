@@ -28,25 +28,7 @@ func TestALiveStreamOutlivesTheReadTimeouts(t *testing.T) {
 		ts.server.CloseStreams()
 		hs.Close()
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+"/dashboard/stream", nil)
-	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: ts.session(ts.users[app.RoleViewer], time.Hour)})
-	hr.Header.Set("Datastar-Request", "true")
-	res, err := http.DefaultClient.Do(hr)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("open the stream: %v %v", res, err)
-	}
-	defer res.Body.Close()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	lines := openDashboardStream(t, ts, hs.URL)
 	waitFor := func(marker string) bool {
 		for line := range lines {
 			if strings.Contains(line, marker) {
@@ -62,7 +44,7 @@ func TestALiveStreamOutlivesTheReadTimeouts(t *testing.T) {
 	// asserts nothing about time.
 	<-time.After(5 * readTimeout)
 	var e app.Event
-	err = ts.db.Write(context.Background(), func(tx *store.Tx) error {
+	err := ts.db.Write(context.Background(), func(tx *store.Tx) (err error) {
 		e, err = ts.emitter.Emit(context.Background(), tx, app.BotConnectedData{JID: "1@s.whatsapp.net", Phone: "1", Name: "Shop"})
 		return err
 	})
@@ -77,25 +59,7 @@ func TestALiveStreamOutlivesTheReadTimeouts(t *testing.T) {
 func TestADashboardStreamThatDroppedEventsReadsItsFeedAfresh(t *testing.T) {
 	ts := newTestServer(t)
 	defer web.SetDashboardBuffer(1)()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.url+"/dashboard/stream", nil)
-	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: ts.session(ts.users[app.RoleViewer], time.Hour)})
-	hr.Header.Set("Datastar-Request", "true")
-	res, err := http.DefaultClient.Do(hr)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("open the stream: %v %v", res, err)
-	}
-	defer res.Body.Close()
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	lines := openDashboardStream(t, ts, ts.url)
 	for line := range lines {
 		if strings.Contains(line, `id="events"`) {
 			break
@@ -104,7 +68,7 @@ func TestADashboardStreamThatDroppedEventsReadsItsFeedAfresh(t *testing.T) {
 	// Twenty events in one commit reach a stream that buffers one: most are
 	// dropped on the way, and only the refresh that notices can show them.
 	var ids []string
-	err = ts.db.Write(context.Background(), func(tx *store.Tx) error {
+	err := ts.db.Write(context.Background(), func(tx *store.Tx) error {
 		for i := range 20 {
 			e, err := ts.emitter.Emit(context.Background(), tx, app.BotConnectedData{JID: "1@s.whatsapp.net", Phone: strconv.Itoa(i), Name: "Shop"})
 			if err != nil {
@@ -140,4 +104,34 @@ func TestADashboardStreamThatDroppedEventsReadsItsFeedAfresh(t *testing.T) {
 			t.Fatal("the feed never showed every event: the dropped ones were lost")
 		}
 	}
+}
+
+// openDashboardStream opens the dashboard's live stream at base as a viewer
+// and returns its lines; it ends with the test.
+func openDashboardStream(t *testing.T, ts *testServer, base string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/dashboard/stream", nil)
+	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: ts.session(ts.users[app.RoleViewer], time.Hour)})
+	hr.Header.Set("Datastar-Request", "true")
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("open the stream: %v %v", res, err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return lines
 }
