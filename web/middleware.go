@@ -20,7 +20,8 @@ import (
 // the handler and back: the handler side fills in what the outside logs.
 type reqInfo struct {
 	id      string
-	route   string // the ServeMux pattern that matched, for logs and metrics
+	route   string   // the ServeMux pattern that matched, for logs and metrics
+	need    app.Role // the least role that route needs, for a refusal page
 	actor   app.Actor
 	started time.Time
 }

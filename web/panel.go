@@ -68,13 +68,6 @@ func (s *Server) panelError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	msg := sentence(app.ErrorMessage(err))
 	p := principalFrom(r.Context())
-	if p == nil && code == app.EFORBIDDEN {
-		// The guard refuses before it records who asked; ask again, as the
-		// not-found page does, to say who is signed in.
-		if p, _ = s.authenticate(r); p != nil {
-			r = r.WithContext(withPrincipal(r.Context(), p))
-		}
-	}
 	if p == nil {
 		render(w, r, status, ui.Login(ui.LoginPage{Error: msg}))
 		return
@@ -82,7 +75,7 @@ func (s *Server) panelError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == app.EFORBIDDEN {
 		// Who is signed in and what the page needs, never the sign-in
 		// form: signing in again would not help.
-		need := s.need(r)
+		need := info(r.Context()).need
 		if p.role.Allows(need) {
 			need = "" // refused for another reason than the role
 		}
@@ -95,17 +88,6 @@ func (s *Server) panelError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	ui.Page(l).Render(templ.WithChildren(r.Context(), templ.NopComponent), w)
-}
-
-// need is the role the request's route asks for, "" when it asks none.
-func (s *Server) need(r *http.Request) app.Role {
-	pattern := info(r.Context()).route
-	for _, rt := range s.routes {
-		if rt.pattern == pattern {
-			return rt.need
-		}
-	}
-	return ""
 }
 
 // sentence makes a message for people out of an error message or a rule:

@@ -127,7 +127,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r.Context())
-		ri.route = rt.pattern
+		ri.route, ri.need = rt.pattern, rt.need
 		p, err := s.authenticate(r)
 		if err == nil && rt.need != public {
 			switch {
@@ -140,6 +140,10 @@ func (s *Server) guard(rt route) http.Handler {
 			}
 		}
 		if err != nil && (rt.need != public || app.ErrorCode(err) != app.EUNAUTHORIZED) {
+			if p != nil {
+				// A refusal page says who is signed in.
+				r = r.WithContext(withPrincipal(r.Context(), p))
+			}
 			s.refuse(w, r, rt, err)
 			return
 		}
