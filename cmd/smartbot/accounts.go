@@ -36,7 +36,7 @@ func openForCLI(ctx context.Context, dataDir string) (db *store.DB, close func()
 		db, err = store.Open(ctx, store.Options{DataDir: dataDir})
 		if err != nil {
 			unlock()
-			return nil, nil, dbError(path, err)
+			return nil, nil, store.Explain(path, err)
 		}
 		return db, func() { db.Close(); unlock() }, nil
 	case !errors.Is(err, store.ErrLocked):
@@ -44,7 +44,7 @@ func openForCLI(ctx context.Context, dataDir string) (db *store.DB, close func()
 	}
 	db, err = store.Open(ctx, store.Options{DataDir: dataDir, NoMigrate: true})
 	if err != nil {
-		return nil, nil, dbError(path, err)
+		return nil, nil, store.Explain(path, err)
 	}
 	v, err := db.Version(ctx)
 	if err == nil && v != store.LatestVersion() {
@@ -52,7 +52,7 @@ func openForCLI(ctx context.Context, dataDir string) (db *store.DB, close func()
 	}
 	if err != nil {
 		db.Close()
-		return nil, nil, dbError(path, err)
+		return nil, nil, store.Explain(path, err)
 	}
 	return db, func() { db.Close() }, nil
 }
@@ -101,7 +101,7 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if sub == "create" {
 		u, err := accounts.CreateUser(ctx, account.NewUser{Email: *email, Name: *name, Role: app.Role(*role), Password: password})
 		if err != nil {
-			return dbError(db.Path(), err)
+			return store.Explain(db.Path(), err)
 		}
 		fmt.Fprintf(stdout, "created %s user %s\n", u.Role, u.Email)
 	} else {
@@ -111,10 +111,10 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			return fmt.Errorf("no user with email %s", addr)
 		}
 		if err != nil {
-			return dbError(db.Path(), err)
+			return store.Explain(db.Path(), err)
 		}
 		if err := accounts.SetPassword(ctx, u.ID, password); err != nil {
-			return dbError(db.Path(), err)
+			return store.Explain(db.Path(), err)
 		}
 		fmt.Fprintf(stdout, "set a new password for %s and signed them out everywhere\n", u.Email)
 	}
@@ -189,7 +189,7 @@ func apikey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	ctx = app.WithActor(ctx, cliActor)
 	k, err := account.New(account.Options{DB: db}).CreateAPIKey(ctx, account.NewAPIKey{Name: *name, Role: app.Role(*role), ExpiresAt: expiresAt})
 	if err != nil {
-		return dbError(db.Path(), err)
+		return store.Explain(db.Path(), err)
 	}
 	fmt.Fprintf(stdout, "created %s API key %q (%s); it is shown once, below:\n%s\n", k.Role, k.Name, k.Prefix, k.Secret)
 	return nil

@@ -53,7 +53,3 @@ func appMessage(e *app.Error) string {
 	}
 	return e.Message + ": " + strings.Join(fields, "; ")
 }
-
-// dbError rewords err when it is the database driver's (store.Explain);
-// other errors pass unchanged.
-func dbError(path string, err error) error { return store.Explain(path, err) }

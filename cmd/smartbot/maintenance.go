@@ -34,12 +34,12 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	path := filepath.Join(*dataDir, store.FileName)
 	db, err := store.Open(ctx, store.Options{DataDir: *dataDir})
 	if err != nil {
-		return dbError(path, err)
+		return store.Explain(path, err)
 	}
 	defer db.Close()
 	v, err := db.Version(ctx)
 	if err != nil {
-		return dbError(path, err)
+		return store.Explain(path, err)
 	}
 	fmt.Fprintf(stdout, "database %s is at schema version %d\n", db.Path(), v)
 	return nil
@@ -64,7 +64,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	db, err := store.Open(ctx, store.Options{DataDir: *dataDir, NoMigrate: true})
 	if err != nil {
-		return dbError(path, err)
+		return store.Explain(path, err)
 	}
 	defer db.Close()
 
@@ -90,7 +90,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if name == "-" {
-		return dbError(path, db.Backup(ctx, stdout, opts))
+		return store.Explain(path, db.Backup(ctx, stdout, opts))
 	}
 
 	// Write beside the target and rename at the end, so a failed or
@@ -105,7 +105,7 @@ func backup(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer os.Remove(tmp.Name())
 	if err := db.Backup(ctx, tmp, opts); err != nil {
 		tmp.Close()
-		return dbError(path, err)
+		return store.Explain(path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()

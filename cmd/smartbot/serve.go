@@ -86,7 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer unlock()
 	db, err := store.Open(ctx, store.Options{DataDir: cfg.dataDir, Log: log})
 	if err != nil {
-		return dbError(filepath.Join(cfg.dataDir, store.FileName), err)
+		return store.Explain(filepath.Join(cfg.dataDir, store.FileName), err)
 	}
 	defer db.Close()
 
