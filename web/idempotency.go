@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -59,18 +60,24 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 	}
 	// The body is read whole before the transaction begins: a slow client
 	// must never hold the one write connection while it trickles in.
-	sum := sha256.New()
-	io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
-	body, err := spool(r.Body, sum)
+	// Only a request with a key is hashed: its repeat must match it.
+	sum := hash.Hash(nil)
+	var hashed io.Writer = io.Discard
+	if key != "" {
+		sum = sha256.New()
+		io.WriteString(sum, r.Method+" "+r.URL.Path+"\n"+strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type")))+"\n")
+		hashed = sum
+	}
+	body, err := spool(r.Body, hashed)
 	if err != nil {
 		s.writeError(w, r, jsonError(err))
 		return
 	}
 	defer body.Close()
 	r.Body = body
-	var hash, actorKey string
+	var requestHash, actorKey string
 	if key != "" {
-		hash = hex.EncodeToString(sum.Sum(nil))
+		requestHash = hex.EncodeToString(sum.Sum(nil))
 		actor := app.ActorFrom(r.Context())
 		actorKey = actor.Type + ":" + actor.ID
 	}
@@ -104,7 +111,7 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 			return nil
 		}
 		return tx.SaveIdempotentResponse(ctx, actorKey, key, r.Method, r.URL.Path, store.IdempotentResponse{
-			RequestHash: hash, Status: buf.status(), ContentType: buf.Header().Get("Content-Type"),
+			RequestHash: requestHash, Status: buf.status(), ContentType: buf.Header().Get("Content-Type"),
 			Location: buf.Header().Get("Location"), Body: buf.body.Bytes()})
 	})
 	switch {
@@ -112,7 +119,7 @@ func (s *Server) transact(w http.ResponseWriter, r *http.Request, h txHandler) {
 		buf.sendTo(w)
 	case err != nil:
 		s.writeError(w, r, err)
-	case replay != nil && replay.RequestHash != hash:
+	case replay != nil && replay.RequestHash != requestHash:
 		s.writeError(w, r, app.Errorf(app.EINVALID, "this Idempotency-Key was used with a different request; use a new key for a new request"))
 	case replay != nil:
 		h := w.Header()
