@@ -95,6 +95,14 @@ func (w *rounds) pass(t testing.TB, n int) {
 	w.until(t, fmt.Sprintf("%d rounds", n), func() bool { return w.n.Load() >= target })
 }
 
+// idle waits for the runner's first round, which found nothing to do. Not
+// pass(t, 1): with a long poll, that round may already be over, and no
+// second one ever comes.
+func (w *rounds) idle(t testing.TB) {
+	t.Helper()
+	w.until(t, "the first round", func() bool { return w.n.Load() >= 1 })
+}
+
 // row is what goqite holds of one job.
 type row struct {
 	received int
@@ -176,7 +184,7 @@ func TestAJobEnqueuedOnAnIdleQueueStartsWithoutWaitingForThePoll(t *testing.T) {
 	})
 	w := watch(r, nil)
 	start(t, r)
-	w.pass(t, 1) // the first round found nothing; the runner is idle
+	w.idle(t)
 
 	send(t, db, qs, queue.MessageSending, "hello")
 	receive(t, started, "the job to start: the runner was not woken by the commit")
@@ -600,7 +608,7 @@ func TestARetryRunsWhenItsBackoffEndsWithoutWaitingForThePoll(t *testing.T) {
 	})
 	w := watch(r, nil)
 	start(t, r)
-	w.pass(t, 1) // idle: no wake-up left over to make a round by chance
+	w.idle(t) // no wake-up left over to make a round by chance
 	send(t, db, qs, queue.WebhookDelivery, "deliver")
 	receive(t, attempts, "the first attempt")
 	if a := receive(t, attempts, "the retry"); a != 2 {
