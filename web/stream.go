@@ -44,41 +44,61 @@ const streamMaxAge = time.Hour
 // per fragment.
 type stream struct {
 	sse    *datastar.ServerSentEventGenerator
+	w      http.ResponseWriter
+	rc     *http.ResponseController
 	sent   map[string]string
 	shared *fragments
 }
 
-// fragments renders each live fragment once per change and hands the same
-// HTML to every stream that shows it: with 200 dashboards open, an event
-// is rendered once, not 200 times. A fragment is known by its id and a
-// key that names everything its HTML depends on.
+// fragments frames each live change once and hands the same bytes to every
+// stream that shows it: with 200 dashboards open, an event is rendered and
+// framed as an SSE event once, and each stream only writes the bytes. A
+// change is known by an id and a key that names everything its bytes
+// depend on.
 type fragments struct {
 	mu   sync.Mutex
-	last map[string]fragment // by fragment id
+	last map[string]fragment // by id
 }
 
-type fragment struct{ key, html string }
+type fragment struct {
+	key   string
+	frame []byte
+}
 
-// render returns the HTML of fragment id for key, building and rendering it
-// only when key differs from the last one rendered. It holds the lock while it
-// renders, so streams that wake together for one change wait for the one
-// rendering rather than each render it again.
-func (f *fragments) render(ctx context.Context, id, key string, build func() templ.Component) (string, error) {
+// frame returns the SSE bytes of change id for key, running build only when
+// key differs from the last one framed; build writes its patches to the
+// generator it is given. The lock is held while building, so streams that
+// wake together for one change wait for the one rendering rather than each
+// render it again.
+func (f *fragments) frame(ctx context.Context, id, key string, build func(*datastar.ServerSentEventGenerator) error) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if last, ok := f.last[id]; ok && last.key == key {
-		return last.html, nil
+		return last.frame, nil
 	}
-	var buf bytes.Buffer
-	if err := build().Render(ctx, &buf); err != nil {
-		return "", err
+	c := &capture{header: http.Header{}}
+	// The stream that asks first may be leaving; the bytes are for all.
+	r := (&http.Request{ProtoMajor: 1, Header: http.Header{}}).WithContext(context.WithoutCancel(ctx))
+	if err := build(datastar.NewSSE(c, r)); err != nil {
+		return nil, err
 	}
 	if f.last == nil {
 		f.last = make(map[string]fragment)
 	}
-	f.last[id] = fragment{key, buf.String()}
-	return buf.String(), nil
+	f.last[id] = fragment{key, c.Bytes()}
+	return c.Bytes(), nil
 }
+
+// capture is the response writer that fragments frames into: it keeps what
+// datastar writes and throws away headers.
+type capture struct {
+	bytes.Buffer
+	header http.Header
+}
+
+func (c *capture) Header() http.Header { return c.header }
+func (c *capture) WriteHeader(int)     {}
+func (c *capture) Flush()              {}
 
 // openStream prepares r's response for SSE: no write deadline, no proxy
 // buffering. It must come after reading anything from the request.
@@ -87,7 +107,7 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) *stream {
 	rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.Header().Set("Cache-Control", "no-store")
-	return &stream{sse: datastar.NewSSE(w, r), sent: make(map[string]string), shared: &s.fragments}
+	return &stream{sse: datastar.NewSSE(w, r), w: w, rc: rc, sent: make(map[string]string), shared: &s.fragments}
 }
 
 // signal tells the page's panel.js how the stream is: "open" on every
@@ -104,12 +124,44 @@ func (st *stream) patch(ctx context.Context, id, key string, build func() templ.
 	if last, ok := st.sent[id]; ok && last == key {
 		return nil
 	}
-	html, err := st.shared.render(ctx, id, key, build)
+	err := st.send(ctx, id, key, func(sse *datastar.ServerSentEventGenerator) error {
+		return sse.PatchElementTempl(build())
+	})
 	if err != nil {
 		return err
 	}
 	st.sent[id] = key
-	return st.sse.PatchElements(html)
+	return nil
+}
+
+// step moves fragment id from key from to key to with the smaller patches
+// build writes, when from is what this stream shows; it reports false, and
+// sends nothing, when the stream shows something else: the caller then
+// sends the whole fragment.
+func (st *stream) step(ctx context.Context, id, from, to string, build func(*datastar.ServerSentEventGenerator) error) (bool, error) {
+	if last, ok := st.sent[id]; !ok || last != from {
+		return false, nil
+	}
+	// The step's key names both ends: another from may reach the same to
+	// with other patches.
+	if err := st.send(ctx, id+" step", from+" > "+to, build); err != nil {
+		return true, err
+	}
+	st.sent[id] = to
+	return true, nil
+}
+
+// send writes the frame of change at key, built once for every stream, and
+// flushes it.
+func (st *stream) send(ctx context.Context, change, key string, build func(*datastar.ServerSentEventGenerator) error) error {
+	frame, err := st.shared.frame(ctx, change, key, build)
+	if err != nil {
+		return err
+	}
+	if _, err := st.w.Write(frame); err != nil {
+		return err
+	}
+	return st.rc.Flush()
 }
 
 // fragmentKey names a fragment's data: its view rows as Go prints them, and
@@ -216,9 +268,25 @@ func (s *Server) streamDashboard(w http.ResponseWriter, r *http.Request) error {
 					return nil
 				}
 			}
+			before, dropped := feed, ""
 			feed = append([]app.Event{e}, feed...)
 			if len(feed) > feedSize {
-				feed = feed[:feedSize]
+				dropped, feed = feed[feedSize].ID, feed[:feedSize]
+			}
+			// A page that shows the feed as it was needs only the new row,
+			// and the oldest one taken away: a few hundred bytes instead of
+			// the whole feed, on every open page.
+			if len(before) > 0 {
+				ok, err := st.step(ctx, "events", feedKey(ctx, before), feedKey(ctx, feed), func(sse *datastar.ServerSentEventGenerator) error {
+					err := sse.PatchElementTempl(ui.EventItem(eventRow(ctx, e)), datastar.WithSelector("#events > .feed"), datastar.WithModePrepend())
+					if err == nil && dropped != "" {
+						err = sse.RemoveElementByID("event-" + dropped)
+					}
+					return err
+				})
+				if ok || err != nil {
+					return err
+				}
 			}
 			return patchFeed(ctx, st)
 		})

@@ -191,6 +191,19 @@ func TestBrowserDashboardShowsANewProductEventLiveWithoutReloading(t *testing.T)
 	// The counters have no event of their own; the stream's refresh brings them.
 	b.waitUntil("Events today to count the event",
 		`document.querySelector('#counter-events-today .counter-value')?.textContent.trim() === '1'`, 10*time.Second)
+
+	// Later events come as one row each, put on top of the feed, whose
+	// oldest row goes once it holds 20.
+	for i := 1; i <= 20; i++ {
+		status, body := apiRequest(t, http.MethodPost, base+"/api/products", key, fmt.Sprintf(`{"name":"Tulip %d","price":100,"currency":"USD"}`, i))
+		if status != http.StatusCreated {
+			t.Fatalf("POST /api/products answered %d, want 201:\n%s", status, body)
+		}
+	}
+	b.waitUntil("the feed to hold the 20 newest events, newest first", `(() => {
+		const rows = [...document.querySelectorAll('#events .feed > li .feed-summary')].map(e => e.textContent);
+		return rows.length === 20 && rows[0] === 'New product: Tulip 20' && rows[19] === 'New product: Tulip 1';
+	})()`, 10*time.Second)
 	b.screenshotPhone("dashboard")
 	b.checkNoPageErrors()
 }
