@@ -99,7 +99,9 @@ func (db *DB) dataVersion(ctx context.Context) (int64, error) {
 		m.conn, m.stmt, m.offset = conn, stmt, m.last
 	}
 	var v int64
-	if err := m.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
+	// Not cancelled with the request: a query under a cancellable context
+	// costs database/sql a goroutine to watch it, more than this read takes.
+	if err := m.stmt.QueryRowContext(context.WithoutCancel(ctx)).Scan(&v); err != nil {
 		// A broken connection: drop it and everything kept with it; the
 		// next call starts on a new one with a new count.
 		m.stmt.Close()
