@@ -47,6 +47,9 @@ const DefaultMaxRestoreSize = 64 << 30
 const (
 	manifestName = "manifest.json"
 	mediaDir     = "media"
+	// mediaTempDir, under mediaDir, holds uploads being received (see
+	// app/media's Files); they are not part of the shop until kept.
+	mediaTempDir = "tmp"
 	// maxManifestSize is far above any manifest Backup writes.
 	maxManifestSize = 1 << 20
 )
@@ -212,6 +215,9 @@ func listMedia(root string) ([]mediaFile, int64, error) {
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() && p == filepath.Join(root, mediaTempDir) {
+			return filepath.SkipDir // uploads still arriving: no record points at them
 		}
 		if !d.Type().IsRegular() {
 			return nil

@@ -238,6 +238,28 @@ func TestFullBackupFollowsAMediaDirThatIsASymlink(t *testing.T) {
 	}
 }
 
+func TestBackupLeavesOutUploadsStillArriving(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	db := storetest.Open(t, src)
+	writeFiles(t, filepath.Join(src, "media"), map[string][]byte{
+		"ab/cd/kept":          []byte("kept"),
+		"tmp/upload-12345":    []byte("half an upl"),
+		"x/tmp/not-the-temps": []byte("deeper tmp is an ordinary folder"),
+	})
+	var buf bytes.Buffer
+	if err := db.Backup(ctx, &buf, store.BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range readArchive(t, buf.Bytes())[2:] {
+		names = append(names, e.name)
+	}
+	if want := "media/ab/cd/kept | media/x/tmp/not-the-temps"; strings.Join(names, " | ") != want {
+		t.Errorf("media in the archive: %q, want %q", names, want)
+	}
+}
+
 func TestDBOnlyBackupIsAPlainSQLiteFileThatRestores(t *testing.T) {
 	ctx := context.Background()
 	src := t.TempDir()

@@ -60,7 +60,8 @@ func (db *DB) Product(ctx context.Context, id string) (app.Product, error) {
 	if err != nil {
 		return p, fmt.Errorf("store: get product %s: %w", id, err)
 	}
-	return p, nil
+	p.Media, err = db.ProductMedia(ctx, id)
+	return p, err
 }
 
 // Products lists products newest first. after is a cursor: the id of the
@@ -87,5 +88,20 @@ func (db *DB) Products(ctx context.Context, after string, limit int) ([]app.Prod
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows.Close()
+	ids := make([]string, len(out))
+	for i, p := range out {
+		ids[i] = p.ID
+	}
+	media, err := db.ProductsMedia(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Media = media[out[i].ID]
+	}
+	return out, nil
 }
