@@ -51,6 +51,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "bare" {
 		return bare(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "media" {
+		return mediaBench(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("smartbot-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
