@@ -31,7 +31,8 @@
 # Every server runs under 'timeout' and is stopped when its turn ends or the
 # script exits; every load run is bounded by its duration.
 #
-# Settings (environment): ROUNDS (3), CREATE_ROUNDS (ROUNDS; 0 skips the
+# Settings (environment): SERVERS (which of "smartbot pocketbase bare" to
+# measure; all three unless set: "smartbot bare" skips PocketBase), ROUNDS (3), CREATE_ROUNDS (ROUNDS; 0 skips the
 # creates), RATE (1000), CREATE_RATE (200),
 # DURATION (5s per fixed-rate run), STEP (3s per -find-max step), PORT
 # (18080), BARE_PORT (18081), PB_PORT (18082), PB_BIN, KEEP (a directory to
@@ -50,6 +51,9 @@ sb_port=${PORT:-18080}
 bare_port=${BARE_PORT:-18081}
 pb_port=${PB_PORT:-18082}
 tick=$(getconf CLK_TCK)
+servers=${SERVERS:-smartbot pocketbase bare}
+# has NAME: whether server NAME is measured in this run.
+has() { [[ " $servers " == *" $1 "* ]]; }
 
 work=$(mktemp -d)
 server="" # the running server's timeout wrapper, if one runs
@@ -68,7 +72,7 @@ go build -o "$work/smartbot-load" ./cmd/smartbot-load
 load="$work/smartbot-load"
 
 pb=${PB_BIN:-}
-if [ -z "$pb" ]; then
+if has pocketbase && [ -z "$pb" ]; then
 	echo "== build PocketBase $PB_VERSION in a scratch module (a few minutes the first time)"
 	mkdir "$work/pbsrc"
 	cat >"$work/pbsrc/main.go" <<'EOF'
@@ -156,6 +160,7 @@ sb_id=$(api smartbot GET '/api/products?limit=1' | jq -r '.data[0].id')
 echo "smartbot list answer: $(wc -c <"$work/list.json") bytes, $(jq '.data | length' "$work/list.json") products"
 stop
 
+if has pocketbase; then
 echo "== seed PocketBase: superuser, products collection, a user, 60 products"
 pb_pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 "$pb" superuser upsert bench@example.com "$pb_pass" --dir "$work/pbdata" >/dev/null
@@ -180,6 +185,7 @@ for i in $(seq 1 60); do api pocketbase POST /api/collections/products/records "
 pb_id=$(api pocketbase GET '/api/collections/products/records?perPage=1&skipTotal=1' | jq -r '.items[0].id')
 echo "pocketbase list answer: $(api pocketbase GET '/api/collections/products/records?perPage=50&skipTotal=1' | wc -c) bytes"
 stop
+fi
 
 # target NAME KIND: sets url, hdr, method and body of a request kind.
 target() {
@@ -257,11 +263,15 @@ for r in $(seq 1 "$rounds"); do
 	2) order="pocketbase bare smartbot" ;;
 	0) order="bare smartbot pocketbase" ;;
 	esac
-	for name in $order; do reads "$name"; done
+	for name in $order; do
+		if has "$name"; then reads "$name"; fi
+	done
 done
 for r in $(seq 1 "$create_rounds"); do
 	echo "== create round $r of $create_rounds"
-	if ((r % 2)); then creates smartbot; creates pocketbase; else creates pocketbase; creates smartbot; fi
+	if ! has pocketbase; then
+		creates smartbot
+	elif ((r % 2)); then creates smartbot; creates pocketbase; else creates pocketbase; creates smartbot; fi
 done
 
 # field FILE NAME: the values of NAME=value in FILE, one a line.
@@ -283,12 +293,12 @@ for kind in list get create; do
 		echo "$name $kind at $(field "$f.fixed" rate | head -n 1)/s: p50 $(median "$f.fixed" p50_ms) ms, p99 $(median "$f.fixed" p99_ms) ms," \
 			"CPU $(median "$f.fixed" cpu_ms) ms/request, RSS $(median "$f.fixed" rss_mb) MB; highest rate with p99 < 50 ms: $(median "$f.max" max_rate)/s"
 	done
-	[ -f "$work/smartbot.$kind.fixed" ] || continue
+	[ -f "$work/smartbot.$kind.fixed" ] && [ -f "$work/pocketbase.$kind.fixed" ] || continue
 	echo "smartbot/pocketbase $kind, per round: highest rate $(ratio max_rate "$work/smartbot.$kind.max" "$work/pocketbase.$kind.max")," \
 		"CPU per request $(ratio cpu_ms "$work/smartbot.$kind.fixed" "$work/pocketbase.$kind.fixed")," \
 		"p99 $(ratio p99_ms "$work/smartbot.$kind.fixed" "$work/pocketbase.$kind.fixed")"
 done
-if [ -f "$work/smartbot.list.fixed" ]; then
+if [ -f "$work/smartbot.list.fixed" ] && [ -f "$work/bare.list.fixed" ]; then
 	echo "smartbot/bare list, per round: highest rate $(ratio max_rate "$work/smartbot.list.max" "$work/bare.list.max")," \
 		"CPU per request $(ratio cpu_ms "$work/smartbot.list.fixed" "$work/bare.list.fixed")"
 fi
