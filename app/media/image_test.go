@@ -99,7 +99,6 @@ func TestVariantsHaveTheirSizesAndAreNeverUpscaled(t *testing.T) {
 		{"long strip", 2600, 41, size{1280, 20}, size{480, 8}, size{150, 2}, size{72, 1}},
 		{"one row", 3000, 1, size{1280, 1}, size{480, 1}, size{150, 1}, size{72, 1}},
 		{"one column", 1, 3000, size{1, 1280}, size{1, 480}, size{1, 150}, size{1, 72}},
-		{"12-megapixel-like, reduced", 2800, 2100, size{1280, 960}, size{480, 360}, size{150, 113}, size{72, 54}},
 		{"odd sizes, reduced", 2601, 1733, size{1280, 853}, size{480, 320}, size{150, 100}, size{72, 48}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -461,7 +460,7 @@ func psnr(a, b image.Image) float64 {
 // That is the most any difference can matter: below what quality 80
 // already changes.
 func TestVariantsLookLikeImagingsLanczos(t *testing.T) {
-	for _, dims := range []size{{2600, 1300}, {900, 600}} {
+	for _, dims := range []size{{2600, 900}, {900, 600}} {
 		t.Run(fmt.Sprintf("%dx%d", dims.w, dims.h), func(t *testing.T) {
 			data := encodeJPEG(t, photo(dims.w, dims.h), 90)
 			full := decodeJPEG(t, data)
