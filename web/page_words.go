@@ -165,3 +165,69 @@ func auditSubject(entityType, entityID string, before, after json.RawMessage, na
 	}
 	return ""
 }
+
+// mediaKindWords name a kind of media file: on a card, one and many.
+var mediaKindWords = map[app.MediaKind][2]string{
+	app.MediaImage:    {"Picture", "pictures"},
+	app.MediaVideo:    {"Video", "videos"},
+	app.MediaAudio:    {"Audio", "audio files"},
+	app.MediaDocument: {"Document", "documents"},
+}
+
+// mediaTypeWords say what a file is, by the type its bytes showed.
+var mediaTypeWords = map[string]string{
+	"image/jpeg": "JPEG picture", "image/png": "PNG picture", "image/webp": "WebP picture", "image/gif": "GIF picture",
+	"video/mp4": "MP4 video", "audio/mp4": "M4A audio", "audio/ogg": "Voice note (OGG Opus)", "audio/mpeg": "MP3 audio",
+	"audio/aac": "AAC audio", "application/pdf": "PDF document",
+}
+
+// mediaKindLabel is a file's kind on its card: "Picture", "Video",
+// "Audio", "PDF".
+func mediaKindLabel(m app.Media) string {
+	if m.MIME == "application/pdf" {
+		return "PDF"
+	}
+	if w, ok := mediaKindWords[m.Kind]; ok {
+		return w[0]
+	}
+	return "File"
+}
+
+// mediaType says what a file is: "JPEG picture", else its kind and type.
+func mediaType(m app.Media) string {
+	if w, ok := mediaTypeWords[m.MIME]; ok {
+		return w
+	}
+	return mediaKindLabel(m) + " (" + m.MIME + ")"
+}
+
+// fileSize writes a file's size for people, as the size caps are written
+// (1 MB is 1,024 KB): "1.2 MB", "340 KB", "512 bytes".
+func fileSize(n int64) string {
+	const kb, mb = 1 << 10, 1 << 20
+	switch {
+	case n >= mb && n%mb == 0:
+		return fmt.Sprintf("%d MB", n/mb)
+	case n >= mb:
+		return fmt.Sprintf("%.1f MB", float64(n)/mb)
+	case n >= kb:
+		return fmt.Sprintf("%d KB", (n+kb/2)/kb)
+	case n == 1:
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// mediaUseKind names what uses a file: "Product", "Template".
+func mediaUseKind(typ string) string {
+	switch typ {
+	case "product":
+		return "Product"
+	case "template":
+		return "Message template"
+	}
+	if typ == "" {
+		return "Something"
+	}
+	return strings.ToUpper(typ[:1]) + typ[1:]
+}

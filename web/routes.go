@@ -100,6 +100,16 @@ func (s *Server) routeTable() []route {
 		panel("POST /setup", public, s.postSetup),
 		panel("GET /{$}", viewer, s.pageDashboard),
 		panel("GET /dashboard/stream", viewer, s.streamDashboard),
+		panel("GET /library", viewer, s.pageLibrary),
+		panel("GET /library/stream", viewer, s.streamLibrary),
+		// The upload form without JavaScript: as large and as slow as the
+		// API's upload may be.
+		{pattern: "POST /library", need: operator, panel: true, handler: s.postLibrary,
+			maxBody: s.media.Limits().Max() + uploadFormSlack, readTimeout: uploadReadTimeout},
+		panel("GET /library/{id}", viewer, s.pageMediaFile),
+		panel("GET /library/{id}/stream", viewer, s.streamMediaFile),
+		panel("GET /library/{id}/delete", operator, s.pageMediaDelete),
+		panel("POST /library/{id}/delete", operator, s.postMediaDelete),
 		panel("GET /users", viewer, s.pageUsers),
 		panel("POST /users", owner, s.postUser),
 		panel("POST /users/{id}/role", owner, s.postUserRole),

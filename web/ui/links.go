@@ -14,6 +14,7 @@ type navItem struct {
 // nav is the top bar, in order. Key matches Layout.Nav.
 var nav = []navItem{
 	{"dashboard", "Dashboard", "/", false},
+	{"media", "Media", "/library", false},
 	{"users", "Users", "/users", false},
 	{"keys", "API keys", "/keys", true},
 	{"audit", "Audit log", "/audit", false},

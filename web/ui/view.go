@@ -6,7 +6,7 @@ package ui
 // Layout is what every signed-in page shares.
 type Layout struct {
 	Title string
-	// Nav is the active section: "dashboard", "users", "keys", "audit", "queues".
+	// Nav is the active section: "dashboard", "media", "users", "keys", "audit", "queues".
 	Nav  string
 	User CurrentUser
 	// Flash is a one-line notice at the top ("User added."), or "".
@@ -213,4 +213,133 @@ func (r AuditRow) Title() string {
 		return r.Words
 	}
 	return r.Words + ": " + r.Subject
+}
+
+// MediaCard is one file in the media library's grid.
+type MediaCard struct {
+	ID   string // for the element id, media-<ID>
+	Name string // the file's name as it was uploaded
+	// Kind is image, video, audio or document; KindLabel says it for
+	// people: "Picture", "Video", "Audio", "PDF".
+	Kind      string
+	KindLabel string
+	Status    string // processing, ready, failed
+	Error     string // why it failed, a sentence; "" unless failed
+	Size      string // "1.2 MB"
+	// Thumb is the thumbnail's URL, "" unless a ready picture; ThumbWidth
+	// and ThumbHeight are its pixels, 0 when unknown.
+	Thumb                   string
+	ThumbWidth, ThumbHeight int
+	// Srcset offers the medium size beside the thumbnail, for sharp
+	// cards on high-density screens; "" when there is none.
+	Srcset string
+	Alt    string // what the picture shows; "" when not said
+	Href   string // the details page
+}
+
+// MediaGrid is the library's #media-grid fragment: the cards of one page,
+// what to say when there are none, and the next page's link.
+type MediaGrid struct {
+	Cards []MediaCard
+	// Empty is the sentence shown when there are no cards.
+	Empty   string
+	NextURL string // "" on the last page
+}
+
+// MediaFilter is one of the library's kind filters, a plain link.
+type MediaFilter struct {
+	Label   string // "Pictures"
+	Href    string
+	Current bool
+}
+
+// MediaUpload is the upload form (POST /library, multipart: alt, then
+// file, one or several). Rules are the size caps in a sentence, shown
+// before anyone picks a file.
+type MediaUpload struct {
+	Rules  string
+	Accept string // the file input's accept attribute
+	// Limits are the caps in bytes by kind, as JSON ({"image":5242880,…}),
+	// so that panel.js refuses a file too big before sending it.
+	Limits string
+	Alt    string // sent back after a refusal
+	AltMax int
+}
+
+// MediaLibraryPage is the media library: the upload form for operators and
+// owners (nil for viewers), the kind filters and the grid. The page opens
+// Stream (Datastar SSE), which patches #media-grid when it changes.
+type MediaLibraryPage struct {
+	Layout  Layout
+	Upload  *MediaUpload
+	Filters []MediaFilter
+	Grid    MediaGrid
+	Stream  string
+}
+
+// MediaFact is one line of a file's facts: "Size", "1.2 MB". Title, when
+// set, is the whole value shown on hover (the full SHA-256).
+type MediaFact struct {
+	Label, Value, Title string
+}
+
+// MediaVariantRow is one stored size of a picture.
+type MediaVariantRow struct {
+	Label      string // "Thumbnail"
+	Dimensions string // "150 × 100 px"
+	Size       string // "5 KB"
+	Href       string
+}
+
+// MediaUseRow is one thing that uses a file: a product or a template.
+type MediaUseRow struct {
+	Kind string // "Product", "Template"
+	Name string
+}
+
+// MediaDetails is the details page's #media-details fragment.
+type MediaDetails struct {
+	ID        string
+	Name      string
+	Kind      string // image, video, audio, document
+	KindLabel string
+	Status    string
+	Error     string
+	Alt       string
+	// Preview is the picture to show (its medium size) with its pixels, or
+	// for video and audio the file to play; "" when there is none yet.
+	Preview                     string
+	PreviewWidth, PreviewHeight int
+	// File is the file itself (a picture's large size); FileSize its size.
+	File     string
+	FileSize string
+	Facts    []MediaFact
+	Variants []MediaVariantRow
+	Uses     []MediaUseRow
+}
+
+// MediaDetailsPage shows one file; operators and owners get its Delete
+// link. The page opens Stream, which patches #media-details when the file
+// changes (processing ends, a product starts using it).
+type MediaDetailsPage struct {
+	Layout    Layout
+	Details   MediaDetails
+	DeleteURL string // "" for viewers
+	Stream    string
+}
+
+// MediaDeletePage asks before deleting a file. Uses are the products that
+// lose it (a forced delete takes it off them); Blocked the templates whose
+// header it is, which must change first: while there are any, no delete
+// button is offered.
+type MediaDeletePage struct {
+	Layout Layout
+	Name   string
+	// Thumb is the picture's thumbnail, so that nobody deletes the wrong
+	// one; "" for other files.
+	Thumb   string
+	Uses    []MediaUseRow
+	Blocked []MediaUseRow
+	Action  string
+	Cancel  string
 }
