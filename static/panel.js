@@ -95,3 +95,150 @@ if (streamEl && badge) {
     if (badge.dataset.state === "live" && Date.now() - lastSeen > staleAfter) show("stale");
   }, 5000);
 }
+
+// Uploads: the media library's upload form (form[data-upload]) becomes a
+// drop zone. Files dropped on it or chosen with it are sent one by one to
+// the API (data-upload) with XMLHttpRequest, which reports progress, each
+// with a <progress> bar and, when refused, the server's reason. The session
+// cookie signs the request; being same-origin, it passes the server's
+// cross-origin check. A file sent is handed to the live grid: its entry
+// here goes once its card is there. Without this, the form posts the files
+// to /library and the page comes back with a notice.
+const uploadForm = document.querySelector("form[data-upload]");
+if (uploadForm) {
+  const endpoint = uploadForm.dataset.upload;
+  const input = uploadForm.querySelector('input[type="file"]');
+  const zone = uploadForm.querySelector(".dropzone");
+  const list = uploadForm.querySelector("#uploads");
+  const alt = uploadForm.querySelector('input[name="alt"]');
+  let limits = {};
+  try {
+    limits = JSON.parse(uploadForm.dataset.limits || "{}");
+  } catch {
+    limits = {};
+  }
+  zone.dataset.enhanced = "";
+  zone.querySelector(".dropzone-more").hidden = false;
+  uploadForm.querySelector("#upload-actions").hidden = true;
+  input.required = false;
+
+  const nouns = { image: "picture", video: "video", audio: "audio file", document: "document" };
+  const kindOf = (type) => {
+    if (type.startsWith("image/")) return "image";
+    if (type.startsWith("video/")) return "video";
+    if (type.startsWith("audio/")) return "audio";
+    if (type === "application/pdf") return "document";
+    return "";
+  };
+  const mb = (n) => {
+    const v = n / 1048576;
+    return (Number.isInteger(v) ? v : v.toFixed(1)) + " MB";
+  };
+  // The server checks every file's bytes; this only spares sending one
+  // that is plainly too big, with the server's own wording.
+  const tooBig = (file) => {
+    const kind = kindOf(file.type);
+    const limit = limits[kind];
+    if (!limit || file.size <= limit) return "";
+    const noun = nouns[kind];
+    return `The ${noun} is ${mb(file.size)}; Smartbot takes ${noun === "audio file" ? "audio files" : noun + "s"} of at most ${mb(limit)}.`;
+  };
+
+  // Entries waiting for their card in the grid, by media id.
+  const waiting = new Map();
+  const handOff = () => {
+    for (const [id, li] of waiting) {
+      if (document.getElementById("media-" + id)) {
+        waiting.delete(id);
+        li.remove();
+      }
+    }
+    list.hidden = list.children.length === 0;
+  };
+  const grid = document.querySelector("#media-library") || document.body;
+  new MutationObserver(handOff).observe(grid, { childList: true, subtree: true });
+
+  const send = (file) => {
+    const li = document.createElement("li");
+    li.dataset.state = "sending";
+    const name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    const state = document.createElement("span");
+    state.className = "upload-state";
+    state.textContent = "Sending…";
+    const bar = document.createElement("progress");
+    bar.max = Math.max(file.size, 1);
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Upload of " + file.name);
+    li.append(name, state, bar);
+    list.append(li);
+    list.hidden = false;
+
+    const fail = (message) => {
+      li.dataset.state = "failed";
+      bar.remove();
+      state.textContent = message;
+    };
+    const refused = tooBig(file);
+    if (refused) {
+      fail(refused);
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", endpoint);
+    xhr.responseType = "json";
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      bar.max = e.total;
+      bar.value = e.loaded;
+      state.textContent = Math.floor((100 * e.loaded) / e.total) + "%";
+    });
+    xhr.addEventListener("load", () => {
+      const answer = xhr.response || {};
+      if (xhr.status !== 202 || !answer.id) {
+        fail(answer.detail || `The upload failed: the server answered ${xhr.status}. Try again.`);
+        return;
+      }
+      li.dataset.state = "processing";
+      bar.value = bar.max;
+      state.textContent = "";
+      const link = document.createElement("a");
+      link.href = "/library/" + encodeURIComponent(answer.id);
+      link.textContent = "Uploaded. Processing…";
+      state.append(link);
+      waiting.set(answer.id, li);
+      handOff();
+    });
+    xhr.addEventListener("error", () => fail("The upload was cut off. Check the connection and try again."));
+    xhr.addEventListener("abort", () => fail("The upload was stopped."));
+    const data = new FormData();
+    if (alt && alt.value.trim()) data.append("alt", alt.value.trim());
+    data.append("file", file, file.name);
+    xhr.send(data);
+  };
+  const sendAll = (files) => {
+    for (const file of files) send(file);
+  };
+
+  input.addEventListener("change", () => {
+    sendAll(input.files);
+    // The same file chosen again is a new upload.
+    input.value = "";
+  });
+  // The JavaScript path never submits; Enter in the description must not
+  // post an empty form either.
+  uploadForm.addEventListener("submit", (e) => e.preventDefault());
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    zone.dataset.over = "";
+  });
+  zone.addEventListener("dragleave", () => delete zone.dataset.over);
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    delete zone.dataset.over;
+    sendAll(e.dataTransfer.files);
+  });
+}
