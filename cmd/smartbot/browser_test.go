@@ -18,12 +18,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -35,6 +37,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"smartbot/app"
+	"smartbot/app/media/mediatest"
 	"smartbot/store"
 )
 
@@ -507,6 +510,164 @@ func TestBrowserAnOperatorOpeningAPIKeysIsToldWhyNot(t *testing.T) {
 		b.do(chromedp.Click(chromedp.CSS("#way-back")), chromedp.WaitVisible(chromedp.CSS("#dashboard")))
 	}
 	b.checkNoPageErrors()
+}
+
+func TestBrowserUploadingAPictureShowsItsProgressThenItsThumbnailLive(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "otto@shop.test", "daffodils-at-dawn-42"
+	createUser(t, bin, dir, email, "operator", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	// A product that shows a PDF, and a voice note: the grid and the
+	// delete page have something of every sort to lay out.
+	status, body := apiRequest(t, http.MethodPost, base+"/api/products", key, `{"name":"Blue tulips in a long-stemmed bunch of twelve","price":1250,"currency":"USD"}`)
+	if status != http.StatusCreated {
+		t.Fatalf("POST /api/products: %d %s", status, body)
+	}
+	var product struct{ ID string }
+	json.Unmarshal([]byte(body), &product)
+	pdf := apiUpload(t, base, key, "Price list for the whole of the flower season, with delivery areas.pdf", mediatest.PDF(), product.ID)
+	apiUpload(t, base, key, "voice-note.ogg", mediatest.OggOpus(), "")
+	// Whole to every check on arrival, noise inside: it fails processing.
+	broken := append(mediatest.JPEGHeader(64, 64), make([]byte, 500)...)
+	apiUpload(t, base, key, "scanned receipt.jpg", append(broken, 0xff, 0xd9), "")
+
+	files := t.TempDir()
+	pictures := map[string]string{}
+	for name, jpeg := range map[string][]byte{"phone": mediatest.JPEG(900, 1200), "laptop": mediatest.JPEG(1200, 900)} {
+		pictures[name] = filepath.Join(files, "tulips-"+name+".jpg")
+		if err := os.WriteFile(pictures[name], jpeg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+	for _, vp := range viewports {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		b.do(
+			chromedp.Navigate(base+"/library"),
+			chromedp.WaitVisible(chromedp.CSS("#upload-form .dropzone[data-enhanced]")),
+			chromedp.WaitVisible(chromedp.CSS(`#media-library #live-status[data-state="live"]`)),
+		)
+		if got := b.text("#upload-rules"); !strings.Contains(got, "up to 5 MB") || !strings.Contains(got, "PDF documents up to 100 MB") {
+			t.Errorf("%s: the rules beside the upload read %q", vp.name, got)
+		}
+		// The page notes what it shows of the upload as it happens: the
+		// states its entry goes through, and whether it had a progress bar.
+		b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page";
+			window.e2eBefore = new Set([...document.querySelectorAll('#media-grid .media-card')].map(c => c.id));
+			window.e2eStates = new Set();
+			window.e2eProgress = false;
+			new MutationObserver(() => {
+				for (const li of document.querySelectorAll('#uploads li')) {
+					window.e2eStates.add(li.dataset.state);
+					if (li.querySelector('progress')) window.e2eProgress = true;
+				}
+			}).observe(document.querySelector('#uploads'), {subtree: true, childList: true, attributes: true, characterData: true});`))
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{pictures[vp.name]}))
+		b.waitUntil("the new picture's thumbnail in the grid", `[...document.querySelectorAll('#media-grid .media-card')].some(c => {
+			const img = c.querySelector('img[src$="/thumb"]');
+			return !window.e2eBefore.has(c.id) && img && img.complete && img.naturalWidth > 0;
+		})`, 20*time.Second)
+		if !read(b, chromedp.Evaluate[bool](`window.e2eProgress`)) {
+			t.Errorf("%s: the upload showed no progress bar", vp.name)
+		}
+		if states := read(b, chromedp.Evaluate[[]string](`[...window.e2eStates]`)); !slices.Contains(states, "sending") || !slices.Contains(states, "processing") {
+			t.Errorf("%s: the upload's entry went through %v, want sending then processing", vp.name, states)
+		}
+		if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+			t.Errorf("%s: the page reloaded to show the picture", vp.name)
+		}
+		b.waitUntil("the upload's entry to hand over to the grid", `document.querySelectorAll('#uploads li').length === 0`, 5*time.Second)
+		b.screenshot("media-library")
+
+		// The new picture's page, then the delete page of the PDF the
+		// product shows.
+		card := read(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#media-grid .media-card')].find(c => !window.e2eBefore.has(c.id)).id`))
+		b.do(chromedp.Click(chromedp.CSS("#"+card+" .media-link")), chromedp.WaitVisible(chromedp.CSS(`#media-details[data-status="ready"] .media-preview img`)))
+		if got := b.text("main h1"); got != "tulips-"+vp.name+".jpg" {
+			t.Errorf("%s: the picture's page is headed %q", vp.name, got)
+		}
+		b.checkFits("media-details")
+		b.do(chromedp.Navigate(base+"/library/"+pdf+"/delete"), chromedp.WaitVisible(chromedp.CSS("#confirm-button")))
+		if got := b.text("#confirm-button"); got != "Delete and take it off these products" {
+			t.Errorf("%s: the delete page's button reads %q", vp.name, got)
+		}
+		b.checkFits("media-delete")
+		b.do(chromedp.Navigate(base+"/library"), chromedp.WaitVisible(chromedp.CSS("#media-grid")))
+		b.checkFits("media-library")
+	}
+	// A small phone: nothing scrolls sideways there either, and a file
+	// the server refuses says why, in the server's words, beside its name.
+	b.viewport(360, 740, true)
+	notes := filepath.Join(files, "notes.txt")
+	if err := os.WriteFile(notes, []byte("a list of flowers, not a picture"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(
+		chromedp.Navigate(base+"/library"),
+		chromedp.WaitVisible(chromedp.CSS("#upload-form .dropzone[data-enhanced]")),
+		chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{notes}),
+		chromedp.WaitVisible(chromedp.CSS(`#uploads li[data-state="failed"]`)),
+	)
+	if got := b.text(`#uploads li[data-state="failed"] .upload-state`); !strings.HasPrefix(got, "The file is a plain text file") {
+		t.Errorf("the refused file's entry says %q, want the server's reason", got)
+	}
+	b.checkFits("media-upload-refused")
+	for name, path := range map[string]string{"media-library": "/library", "media-details-pdf": "/library/" + pdf, "media-delete": "/library/" + pdf + "/delete"} {
+		b.do(chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		b.checkFits(name)
+	}
+	b.checkNoPageErrors()
+}
+
+// checkFits fails t when the page scrolls sideways or a table in it does,
+// and takes its screenshot.
+func (b *browser) checkFits(name string) {
+	b.t.Helper()
+	got := read(b, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if got[0] > got[1] {
+		b.t.Errorf("%s at %d px scrolls sideways: the page is %d px wide", name, got[1], got[0])
+	}
+	wide := read(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.table-wrap')].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className)`))
+	if len(wide) > 0 {
+		b.t.Errorf("%s at %d px: tables scroll sideways inside %v", name, got[1], wide)
+	}
+	b.screenshot(name)
+}
+
+// apiUpload uploads a file through the API with key, on product productID
+// when set, and returns its id.
+func apiUpload(t *testing.T, base, key, name string, data []byte, productID string) string {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if productID != "" {
+		mw.WriteField("product_id", productID)
+	}
+	w, _ := mw.CreateFormFile("file", name)
+	w.Write(data)
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, base+"/api/media/upload", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	answer, _ := io.ReadAll(res.Body)
+	var m struct{ ID string }
+	if err := json.Unmarshal(answer, &m); res.StatusCode != http.StatusAccepted || err != nil {
+		t.Fatalf("upload %s: %d %v\n%s", name, res.StatusCode, err, answer)
+	}
+	return m.ID
 }
 
 func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
