@@ -146,7 +146,7 @@ func naiveMarker(file []byte) string {
 	}
 	s := string(lower)
 	found, at := "", len(s)
-	for _, m := range []string{"<script", "<html", "<body", "<svg", "<iframe", "<object", "<embed", "<?xml", "<!doctype html"} {
+	for _, m := range []string{"<script", "<html", "<body", "<svg", "<iframe", "<object", "<embed", "<!doctype html"} {
 		for _, end := range []string{" ", "\t", "\n", "\f", "\r", "/", ">"} {
 			if i := strings.Index(s, m+end); i >= 0 && i < at {
 				found, at = m, i

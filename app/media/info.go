@@ -65,6 +65,9 @@ const (
 	// maxMetadata is the most metadata accepted before the picture: EXIF,
 	// XMP, ICC profiles, comments. A phone's photo has some tens of KB.
 	maxMetadata = 1 << 20
+	// extendedXMP begins an APP1 segment of extended XMP, which does not
+	// count towards maxMetadata.
+	extendedXMP = "http://ns.adobe.com/xmp/extension/\x00"
 	// maxTables is the most of the JPEG's other segments (quantization and
 	// Huffman tables, stray bytes) before the frame header: real files
 	// have a few KB.
@@ -267,12 +270,25 @@ func readJPEG(h *header) (ImageInfo, error) {
 			return readSOF(h, code, length, info)
 		case 0xe0 <= code && code <= 0xef || code == 0xfe: // APPn, COM
 			h.meta += length + 4
-			if code == 0xe1 && !exif && length >= 6 {
+			if code == 0xe1 && length >= 6 {
 				if err := h.full(b[:6]); err != nil {
 					return info, err
 				}
 				length -= 6
-				if string(b[:6]) == "Exif\x00\x00" {
+				if string(b[:6]) == extendedXMP[:6] && length >= int64(len(extendedXMP)-6) {
+					// Extended XMP is where phones keep a portrait's depth
+					// map (a Pixel's runs to megabytes): skipped like all
+					// metadata, it does not count towards the cap.
+					rest := make([]byte, len(extendedXMP)-6)
+					if err := h.full(rest); err != nil {
+						return info, err
+					}
+					length -= int64(len(rest))
+					if string(rest) == extendedXMP[6:] {
+						h.meta -= length + int64(len(extendedXMP)) + 4
+					}
+				}
+				if string(b[:6]) == "Exif\x00\x00" && !exif {
 					exif = true
 					block := make([]byte, length) // at most 64 KB: the length is 16 bits
 					if err := h.full(block); err != nil {

@@ -15,10 +15,12 @@ import "bytes"
 // alarms on real media rare. Compressed data is as good as random, and the
 // shortest marker, "<svg" and its terminator, turns up at a given place in
 // random bytes with a chance of 8·7/2⁴⁰ ≈ 5·10⁻¹¹: about once in 4,000
-// pictures of 5 MB, once in 200 documents of 100 MB. Every other marker is
-// at least a byte longer and so at least 128 times rarer. Metadata is text,
-// not random: an XMP packet that begins "<?xml " is refused too, though
-// writers normally begin XMP with "<?xpacket".
+// pictures of 5 MB, once in 200 documents of 100 MB (which is why uploads
+// are scanned only at their ends, see app/media's Receive). Every other
+// marker is at least a byte longer and so at least 128 times rarer. An
+// XML declaration ("<?xml") is not a marker: photos' XMP metadata may
+// begin with one, and an SVG document is refused by Sniff, or by its
+// "<svg" when hidden inside another file.
 type MarkupScanner struct {
 	found string
 	// tail holds the last bytes written, where a marker cut by the
@@ -35,7 +37,7 @@ type marker struct {
 
 var markers = [...]marker{
 	{"<script", true}, {"<html", true}, {"<body", true}, {"<svg", true}, {"<iframe", true},
-	{"<object", true}, {"<embed", true}, {"<?xml", true}, {"<!doctype html", true},
+	{"<object", true}, {"<embed", true}, {"<!doctype html", true},
 	{"javascript:", false},
 }
 
