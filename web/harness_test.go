@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"smartbot/app"
 	"smartbot/app/auth"
 	"smartbot/app/event"
+	"smartbot/app/media"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/store/storetest"
@@ -38,11 +40,14 @@ type testServer struct {
 	queues  *queue.Queues
 	runner  *queue.Runner
 	emitter *event.Emitter
-	server  *web.Server
-	url     string
-	client  *http.Client
-	users   map[app.Role]app.User
-	keys    map[app.Role]string
+	media   *media.Service
+	// processed receives the id of each media job the runner finishes.
+	processed chan string
+	server    *web.Server
+	url       string
+	client    *http.Client
+	users     map[app.Role]app.User
+	keys      map[app.Role]string
 }
 
 // password is every test user's password.
@@ -71,12 +76,27 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 	db := storetest.New(t)
 	qs := queue.New(db)
 	runner := queue.NewRunner(queue.RunnerOptions{Queues: qs})
+	files, err := media.OpenFiles(filepath.Join(db.DataDir(), "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	medias := media.New(media.Options{DB: db, Queues: qs, Files: files})
+	// Tests wait on processed for a media job to end, not on time.
+	processed := make(chan string, 64)
+	runner.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {
+		err := medias.Process(ctx, job)
+		select {
+		case processed <- string(job.Body):
+		default:
+		}
+		return err
+	})
 	runner.Start()
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(qs, broker, now)
-	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Version: "test", Now: now})
+	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Media: medias, Version: "test", Now: now})
 	hs := httptest.NewServer(srv)
-	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, server: srv, url: hs.URL,
+	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, processed: processed, server: srv, url: hs.URL,
 		users: map[app.Role]app.User{}, keys: map[app.Role]string{}}
 	ts.client = &http.Client{
 		Transport: &conformance{t: t, next: http.DefaultTransport},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"smartbot/app"
+	"smartbot/app/media"
 )
 
 // problem is an RFC 9457 problem document.
@@ -17,6 +18,8 @@ type problem struct {
 	Detail   string           `json:"detail,omitempty"`
 	Instance string           `json:"instance,omitempty"`
 	Errors   []app.FieldError `json:"errors,omitempty"`
+	// UsedBy names what uses a media file that could not be deleted.
+	UsedBy []app.MediaUse `json:"used_by,omitempty"`
 }
 
 // statusOf maps application error codes to HTTP statuses.
@@ -57,6 +60,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *app.Error
 	if errors.As(err, &ae) {
 		p.Errors = ae.Fields
+	}
+	var inUse *media.InUseError
+	if errors.As(err, &inUse) {
+		p.UsedBy = inUse.Uses
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "error", err)

@@ -81,6 +81,17 @@ func (s *Server) routeTable() []route {
 		create("POST /api/products", operator, s.apiCreateProduct),
 		api("GET /api/products/{id}", viewer, s.apiProduct),
 
+		// Media. An upload streams its body through the media service's
+		// checks: it may be as big as the largest file kind allows, and
+		// take its time over a phone's connection.
+		{pattern: "POST /api/media/upload", need: operator, handler: s.apiUploadMedia,
+			maxBody: s.media.Limits().Max() + uploadFormSlack, readTimeout: uploadReadTimeout},
+		api("GET /api/media", viewer, s.apiMediaList),
+		api("GET /api/media/{id}", viewer, s.apiMedia),
+		api("DELETE /api/media/{id}", operator, s.apiDeleteMedia),
+		api("GET /media/{id}", viewer, s.serveMedia),
+		api("GET /media/{id}/{variant}", viewer, s.serveMedia),
+
 		// History.
 		api("GET /api/audit", viewer, s.apiAudit),
 		api("GET /api/events", viewer, s.apiEvents),

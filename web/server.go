@@ -7,12 +7,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"smartbot/app/account"
 	"smartbot/app/catalog"
 	"smartbot/app/event"
+	"smartbot/app/media"
 	"smartbot/app/settings"
 	"smartbot/queue"
 	"smartbot/store"
@@ -32,6 +34,9 @@ type Options struct {
 	Catalog  *catalog.Service
 	// Settings holds the shop's timezone; nil makes one on DB.
 	Settings *settings.Service
+	// Media takes uploads and serves their files; nil makes one on DB,
+	// keeping files under the data directory's media folder.
+	Media *media.Service
 	// Log receives request logs and errors; nil discards.
 	Log     *slog.Logger
 	Version string
@@ -52,6 +57,7 @@ type Server struct {
 	accounts      *account.Service
 	catalog       *catalog.Service
 	settings      *settings.Service
+	media         *media.Service
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -103,13 +109,20 @@ func New(opts Options) *Server {
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.New(catalog.Options{DB: opts.DB, Emitter: opts.Emitter})
 	}
+	if opts.Media == nil {
+		files, err := media.OpenFiles(filepath.Join(opts.DB.DataDir(), "media"))
+		if err != nil {
+			panic("web: no media service given, and its files cannot be kept: " + err.Error())
+		}
+		opts.Media = media.New(media.Options{DB: opts.DB, Queues: opts.Queues, Files: files})
+	}
 	var counter EventCounter
 	if opts.Emitter != nil {
 		counter = opts.Emitter
 	}
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
-		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings,
+		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings, media: opts.Media,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),

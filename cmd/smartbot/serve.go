@@ -17,6 +17,7 @@ import (
 	"smartbot/app/account"
 	"smartbot/app/catalog"
 	"smartbot/app/event"
+	"smartbot/app/media"
 	"smartbot/app/settings"
 	"smartbot/queue"
 	"smartbot/store"
@@ -101,8 +102,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shop := settings.New(settings.Options{DB: db})
 	accounts := account.New(account.Options{DB: db, Settings: shop})
 	catalogs := catalog.New(catalog.Options{DB: db, Emitter: emitter})
+	files, err := media.OpenFiles(filepath.Join(cfg.dataDir, "media"))
+	if err != nil {
+		return fmt.Errorf("cannot keep media files in %s: %w", filepath.Join(cfg.dataDir, "media"), err)
+	}
+	medias := media.New(media.Options{DB: db, Queues: queues, Files: files})
+	runner.Handle(queue.MediaProcessing, medias.Process)
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
-		Accounts: accounts, Catalog: catalogs, Settings: shop,
+		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
 		Handler:           handler,
@@ -114,7 +121,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.RegisterOnShutdown(handler.CloseStreams)
 
 	runner.Start()
-	wait := runParts(ctx, parts{srv: srv, ln: ln, runner: runner, prune: func(ctx context.Context) { prune(ctx, db, log) },
+	wait := runParts(ctx, parts{srv: srv, ln: ln, runner: runner, prune: func(ctx context.Context) { prune(ctx, db, medias, log) },
 		budget: cfg.shutdownTimeout, log: log})
 
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.dataDir, "version", version())
@@ -179,9 +186,10 @@ func runParts(ctx context.Context, p parts) (wait func() error) {
 	return g.Wait
 }
 
-// prune clears expired sessions, setup tokens and idempotency keys every
-// hour until ctx ends.
-func prune(ctx context.Context, db *store.DB, log *slog.Logger) {
+// prune clears expired sessions, setup tokens and idempotency keys, and
+// media files no record has used for the grace period, every hour until
+// ctx ends.
+func prune(ctx context.Context, db *store.DB, medias *media.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -189,6 +197,11 @@ func prune(ctx context.Context, db *store.DB, log *slog.Logger) {
 			log.Warn("prune expired rows", "error", err)
 		} else if n > 0 {
 			log.Info("pruned expired rows", "rows", n)
+		}
+		if n, err := medias.Sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweep unused media files", "error", err)
+		} else if n > 0 {
+			log.Info("swept unused media files", "files", n)
 		}
 		select {
 		case <-ctx.Done():
