@@ -189,21 +189,10 @@ func (s *Server) streamLibrary(w http.ResponseWriter, r *http.Request) error {
 		// file done processing).
 		g, err := s.mediaGrid(ctx, q, canUpload)
 		if err != nil {
-			return streamError(ctx, err)
+			return err
 		}
 		return st.patch(ctx, "media-grid", fragmentKey(ctx, g), func() templ.Component { return ui.MediaCards(g) })
 	}, nil)
-}
-
-// streamError is what a stream's refresh returns when a read failed: nil
-// when the client has gone (its request's context is done, and the read
-// failed for that), since there is nobody left to show an error to and the
-// stream ends on its own; the error otherwise.
-func streamError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
 }
 
 // postLibrary takes the upload form without JavaScript: one file or
@@ -446,11 +435,11 @@ func (s *Server) streamMediaFile(w http.ResponseWriter, r *http.Request) error {
 			return st.patch(ctx, "media-details", "gone", func() templ.Component { return ui.MediaGone() })
 		}
 		if err != nil {
-			return streamError(ctx, err)
+			return err
 		}
 		d, err := s.mediaDetails(ctx, m)
 		if err != nil {
-			return streamError(ctx, err)
+			return err
 		}
 		return st.patch(ctx, "media-details", fragmentKey(ctx, d), func() templ.Component { return ui.MediaDetailsFragment(d) })
 	}, nil)

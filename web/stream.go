@@ -184,7 +184,12 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscri
 		return nil
 	}
 	if err := refresh(ctx, st); err != nil {
-		return err
+		// The answer has begun: no problem document can follow it. A
+		// client still there retries; the error is for the log.
+		if ctx.Err() == nil {
+			s.logWarn(r, "a live stream's first refresh failed", err)
+		}
+		return nil
 	}
 	tick := time.NewTicker(refreshEvery)
 	defer tick.Stop()
