@@ -64,6 +64,19 @@ func (db *DB) Product(ctx context.Context, id string) (app.Product, error) {
 	return p, err
 }
 
+// Product is DB.Product inside tx: what tx has written is seen.
+func (tx *Tx) Product(ctx context.Context, id string) (app.Product, error) {
+	p, err := scanProduct(tx.QueryRowContext(ctx, `select `+productColumns+` from products where id = ? and deleted_at is null`, id).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, notFound("product", id)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: get product %s: %w", id, err)
+	}
+	p.Media, err = tx.ProductMedia(ctx, id)
+	return p, err
+}
+
 // Products lists products newest first. after is a cursor: the id of the
 // last product of the previous page.
 func (db *DB) Products(ctx context.Context, after string, limit int) ([]app.Product, error) {

@@ -12,7 +12,12 @@ import (
 // pathID reads the {id} path value and checks it has the shape of an id
 // with prefix, so hostile values never reach a query.
 func pathID(r *http.Request, prefix, what string) (string, error) {
-	id := r.PathValue("id")
+	return pathIDOf(r, "id", prefix, what)
+}
+
+// pathIDOf is pathID for the path value named name.
+func pathIDOf(r *http.Request, name, prefix, what string) (string, error) {
+	id := r.PathValue(name)
 	if !app.ValidID(prefix, id) {
 		return "", app.Errorf(app.ENOTFOUND, "%s %q not found", what, truncate(id, 40))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +307,81 @@ func TestAnEndlessUploadIsRefusedOnceItPassesItsKindsCap(t *testing.T) {
 	// 100 MB cap of documents.
 	if body.written > 16<<20 {
 		t.Errorf("%d bytes were sent before the refusal", body.written)
+	}
+}
+
+func TestAProductsPicturesAreAttachedOrderedMadePrimaryAndDetached(t *testing.T) {
+	ts := newTestServer(t)
+	op := ts.keys[app.RoleOperator]
+	res, b := ts.do(req{method: http.MethodPost, path: "/api/products", key: op, body: `{"name":"Tea set","price":9900,"currency":"USD"}`})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create a product: %d %s", res.StatusCode, b)
+	}
+	var p struct {
+		ID    string
+		Media []app.ProductMedia
+	}
+	json.Unmarshal(b, &p)
+	pics := make([]string, 3)
+	for i := range pics {
+		pics[i] = ts.upload(op, fmt.Sprintf("tea-%d.png", i), mediatest.PNG(40+i, 30), nil).ID
+	}
+	pdf := ts.upload(op, "menu.pdf", mediatest.PDF(), nil).ID
+	base := "/api/products/" + p.ID + "/media"
+	change := func(method, path, body string, want int) {
+		t.Helper()
+		res, b := ts.do(req{method: method, path: path, key: op, body: body})
+		if res.StatusCode != want {
+			t.Fatalf("%s %s %s: %d %s, want %d", method, path, body, res.StatusCode, b, want)
+		}
+		if want == http.StatusOK {
+			p.Media = nil
+			json.Unmarshal(b, &p)
+		}
+	}
+	order := func() string {
+		var out []string
+		for _, m := range p.Media {
+			i := slices.Index(pics, m.MediaID)
+			out = append(out, fmt.Sprintf("%d:%s", i, m.Role))
+		}
+		return strings.Join(out, " ")
+	}
+
+	change(http.MethodPost, base, `{"media_id":"`+pics[0]+`"}`, http.StatusOK)
+	change(http.MethodPost, base, `{"media_id":"`+pics[1]+`"}`, http.StatusOK)
+	change(http.MethodPost, base, `{"media_id":"`+pics[2]+`","role":"primary"}`, http.StatusOK)
+	if got := order(); got != "0:gallery 1:gallery 2:primary" {
+		t.Fatalf("after three attaches: %s", got)
+	}
+	change(http.MethodPut, base, `{"media_ids":["`+pics[2]+`","`+pics[0]+`","`+pics[1]+`"]}`, http.StatusOK)
+	if got := order(); got != "2:primary 0:gallery 1:gallery" {
+		t.Fatalf("after reordering: %s", got)
+	}
+	change(http.MethodPost, base+"/"+pics[1]+"/primary", "", http.StatusOK)
+	change(http.MethodDelete, base+"/"+pics[0], "", http.StatusOK)
+	if got := order(); got != "2:gallery 1:primary" {
+		t.Fatalf("after making 1 primary and taking 0 off: %s", got)
+	}
+
+	// What is refused, and changes nothing.
+	change(http.MethodPut, base, `{"media_ids":["`+pics[2]+`"]}`, http.StatusUnprocessableEntity)
+	change(http.MethodPost, base, `{"media_id":"`+pics[1]+`"}`, http.StatusConflict)
+	change(http.MethodPost, base, `{"media_id":"`+pdf+`"}`, http.StatusUnprocessableEntity)
+	change(http.MethodPost, base, `{"media_id":"`+pics[0]+`","role":"hero"}`, http.StatusUnprocessableEntity)
+	change(http.MethodPost, base, `{"media_id":"med_nope"}`, http.StatusUnprocessableEntity)
+	change(http.MethodDelete, base+"/"+pics[0], "", http.StatusNotFound)
+	if res, _ := ts.do(req{method: http.MethodDelete, path: base + "/" + pics[2], key: ts.keys[app.RoleViewer]}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a viewer's change: %d, want 403", res.StatusCode)
+	}
+	_, b = ts.do(req{method: http.MethodGet, path: "/api/products/" + p.ID, key: op})
+	json.Unmarshal(b, &p)
+	if got := order(); got != "2:gallery 1:primary" {
+		t.Errorf("after the refusals: %s", got)
+	}
+	// One product_updated for the create and each of the six changes that
+	// were made; none for the refused ones.
+	if n := countRows(t, ts, "select count(*) from events where type = 'product_updated'"); n != 7 {
+		t.Errorf("%d product_updated events, want 7", n)
 	}
 }

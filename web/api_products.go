@@ -117,3 +117,75 @@ func appendProductJSON(b []byte, p app.Product) []byte {
 	b = appendTime(append(b, `,"updated_at":`...), p.UpdatedAt)
 	return append(b, '}')
 }
+
+// Product media: put pictures on a product, take them off, choose its
+// primary one and their order. Each answers with the product as it now is.
+
+func (s *Server) apiAttachProductMedia(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, app.PrefixProduct, "product")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		MediaID string `json:"media_id"`
+		Role    string `json:"role"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if !app.ValidID(app.PrefixMedia, in.MediaID) {
+		return app.Invalid(app.FieldError{Field: "media_id", Message: "is required: the id of a media file (med_…)"})
+	}
+	p, err := s.catalog.AttachMedia(r.Context(), id, in.MediaID, in.Role)
+	return s.productAnswer(w, p, err)
+}
+
+func (s *Server) apiReorderProductMedia(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, app.PrefixProduct, "product")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		MediaIDs []string `json:"media_ids"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.catalog.ReorderMedia(r.Context(), id, in.MediaIDs)
+	return s.productAnswer(w, p, err)
+}
+
+func (s *Server) apiSetPrimaryProductMedia(w http.ResponseWriter, r *http.Request) error {
+	id, mediaID, err := productMediaIDs(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.catalog.SetPrimaryMedia(r.Context(), id, mediaID)
+	return s.productAnswer(w, p, err)
+}
+
+func (s *Server) apiDetachProductMedia(w http.ResponseWriter, r *http.Request) error {
+	id, mediaID, err := productMediaIDs(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.catalog.DetachMedia(r.Context(), id, mediaID)
+	return s.productAnswer(w, p, err)
+}
+
+// productMediaIDs reads the product and media ids of a product media path.
+func productMediaIDs(r *http.Request) (productID, mediaID string, err error) {
+	if productID, err = pathID(r, app.PrefixProduct, "product"); err == nil {
+		mediaID, err = pathIDOf(r, "media_id", app.PrefixMedia, "media")
+	}
+	return productID, mediaID, err
+}
+
+// productAnswer answers a change of a product with the product, or err.
+func (s *Server) productAnswer(w http.ResponseWriter, p app.Product, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSONWith(w, http.StatusOK, func(b []byte) []byte { return appendProductJSON(b, p) })
+	return nil
+}

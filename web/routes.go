@@ -80,6 +80,10 @@ func (s *Server) routeTable() []route {
 		api("GET /api/products", viewer, s.apiProducts),
 		create("POST /api/products", operator, s.apiCreateProduct),
 		api("GET /api/products/{id}", viewer, s.apiProduct),
+		api("POST /api/products/{id}/media", operator, s.apiAttachProductMedia),
+		api("PUT /api/products/{id}/media", operator, s.apiReorderProductMedia),
+		api("POST /api/products/{id}/media/{media_id}/primary", operator, s.apiSetPrimaryProductMedia),
+		api("DELETE /api/products/{id}/media/{media_id}", operator, s.apiDetachProductMedia),
 
 		// Media. An upload streams its body through the media service's
 		// checks: it may be as big as the largest file kind allows, and
