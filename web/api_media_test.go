@@ -74,6 +74,26 @@ func (ts *testServer) upload(key, name string, file []byte, fields map[string]st
 	return m
 }
 
+// product is the API's product, as much as the tests read.
+type product struct {
+	ID    string
+	Media []app.ProductMedia
+}
+
+// createProduct adds a product through the API with key.
+func (ts *testServer) createProduct(key, body string) product {
+	ts.t.Helper()
+	res, b := ts.do(req{method: http.MethodPost, path: "/api/products", key: key, body: body})
+	if res.StatusCode != http.StatusCreated {
+		ts.t.Fatalf("create a product: %d %s", res.StatusCode, b)
+	}
+	var p product
+	if err := json.Unmarshal(b, &p); err != nil {
+		ts.t.Fatal(err)
+	}
+	return p
+}
+
 // waitProcessed waits until the runner has finished the media job of id.
 func (ts *testServer) waitProcessed(id string) {
 	ts.t.Helper()
@@ -185,26 +205,18 @@ func TestAPDFIsServedAsADownloadUnderItsOwnName(t *testing.T) {
 func TestMediaInUseIsDeletedOnlyWithForceWhichTakesItOffTheProduct(t *testing.T) {
 	ts := newTestServer(t)
 	op := ts.keys[app.RoleOperator]
-	res, b := ts.do(req{method: http.MethodPost, path: "/api/products", key: op, body: `{"name":"Rooibos tea","price":1250,"currency":"ZAR"}`})
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("create a product: %d %s", res.StatusCode, b)
-	}
-	var p struct {
-		ID    string
-		Media []app.ProductMedia
-	}
-	json.Unmarshal(b, &p)
+	p := ts.createProduct(op, `{"name":"Rooibos tea","price":1250,"currency":"ZAR"}`)
 	m := ts.upload(op, "tea.png", mediatest.PNG(300, 200), map[string]string{"product_id": p.ID})
 	if len(m.UsedBy) != 1 || m.UsedBy[0] != (app.MediaUse{Type: "product", ID: p.ID, Name: "Rooibos tea"}) {
 		t.Errorf("the upload's record is used by %+v, want the product", m.UsedBy)
 	}
-	_, b = ts.do(req{method: http.MethodGet, path: "/api/products/" + p.ID, key: op})
+	_, b := ts.do(req{method: http.MethodGet, path: "/api/products/" + p.ID, key: op})
 	json.Unmarshal(b, &p)
 	if len(p.Media) != 1 || p.Media[0].MediaID != m.ID || p.Media[0].Role != "primary" {
 		t.Fatalf("the product's media: %+v, want the picture as its primary", p.Media)
 	}
 
-	res, b = ts.do(req{method: http.MethodDelete, path: "/api/media/" + m.ID, key: op})
+	res, b := ts.do(req{method: http.MethodDelete, path: "/api/media/" + m.ID, key: op})
 	prob := problemOf(t, res, b)
 	if res.StatusCode != http.StatusConflict || !strings.Contains(prob["detail"].(string), `product "Rooibos tea"`) {
 		t.Fatalf("deleting a used file: %d %s", res.StatusCode, b)
@@ -313,15 +325,7 @@ func TestAnEndlessUploadIsRefusedOnceItPassesItsKindsCap(t *testing.T) {
 func TestAProductsPicturesAreAttachedOrderedMadePrimaryAndDetached(t *testing.T) {
 	ts := newTestServer(t)
 	op := ts.keys[app.RoleOperator]
-	res, b := ts.do(req{method: http.MethodPost, path: "/api/products", key: op, body: `{"name":"Tea set","price":9900,"currency":"USD"}`})
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("create a product: %d %s", res.StatusCode, b)
-	}
-	var p struct {
-		ID    string
-		Media []app.ProductMedia
-	}
-	json.Unmarshal(b, &p)
+	p := ts.createProduct(op, `{"name":"Tea set","price":9900,"currency":"USD"}`)
 	pics := make([]string, 3)
 	for i := range pics {
 		pics[i] = ts.upload(op, fmt.Sprintf("tea-%d.png", i), mediatest.PNG(40+i, 30), nil).ID
@@ -374,7 +378,7 @@ func TestAProductsPicturesAreAttachedOrderedMadePrimaryAndDetached(t *testing.T)
 	if res, _ := ts.do(req{method: http.MethodDelete, path: base + "/" + pics[2], key: ts.keys[app.RoleViewer]}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a viewer's change: %d, want 403", res.StatusCode)
 	}
-	_, b = ts.do(req{method: http.MethodGet, path: "/api/products/" + p.ID, key: op})
+	_, b := ts.do(req{method: http.MethodGet, path: "/api/products/" + p.ID, key: op})
 	json.Unmarshal(b, &p)
 	if got := order(); got != "2:gallery 1:primary" {
 		t.Errorf("after the refusals: %s", got)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -95,36 +94,6 @@ func addProduct(t *testing.T, ts *testServer, name string) string {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// openLibraryStream opens the live stream at path as session and returns
-// its lines; it ends with the test.
-func openLibraryStream(t *testing.T, ts *testServer, path, session string) <-chan string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.url+path, nil)
-	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: session})
-	hr.Header.Set("Datastar-Request", "true")
-	res, err := http.DefaultClient.Do(hr)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("open %s: %v %v", path, res, err)
-	}
-	t.Cleanup(func() { res.Body.Close() })
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return lines
 }
 
 // waitLine reads lines until one contains want, and fails the test when
@@ -239,7 +208,7 @@ func TestTheLibraryShowsAPictureThumbnailOnceProcessedWithoutAReload(t *testing.
 	ts := newTestServer(t)
 	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
 	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
-	lines := openLibraryStream(t, ts, "/library/stream", viewer)
+	lines := openStream(t, ts.url+"/library/stream", viewer)
 	waitLine(t, lines, `id="media-empty"`)
 
 	if res, body := postUpload(ts, operator, "", upload{"tulips.jpg", mediatest.JPEG(800, 600)}); res.StatusCode != http.StatusSeeOther {
@@ -451,7 +420,7 @@ func TestAViewerSeesTheLibraryButCannotUploadOrDelete(t *testing.T) {
 func TestAPictureThatCannotBeProcessedSaysWhyInTheGrid(t *testing.T) {
 	ts := newTestServer(t)
 	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
-	lines := openLibraryStream(t, ts, "/library/stream", operator)
+	lines := openStream(t, ts.url+"/library/stream", operator)
 	waitLine(t, lines, `id="media-empty"`)
 	// A whole JPEG to every check made on arrival, whose pixels are
 	// noise: only making its sizes finds out.

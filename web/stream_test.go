@@ -110,14 +110,21 @@ func TestADashboardStreamThatDroppedEventsReadsItsFeedAfresh(t *testing.T) {
 // and returns its lines; it ends with the test.
 func openDashboardStream(t *testing.T, ts *testServer, base string) <-chan string {
 	t.Helper()
+	return openStream(t, base+"/dashboard/stream", ts.session(ts.users[app.RoleViewer], time.Hour))
+}
+
+// openStream opens the live stream at url with session and returns its
+// lines; it ends with the test.
+func openStream(t *testing.T, url, session string) <-chan string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/dashboard/stream", nil)
-	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: ts.session(ts.users[app.RoleViewer], time.Hour)})
+	hr, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: session})
 	hr.Header.Set("Datastar-Request", "true")
 	res, err := http.DefaultClient.Do(hr)
 	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("open the stream: %v %v", res, err)
+		t.Fatalf("open %s: %v %v", url, res, err)
 	}
 	t.Cleanup(func() { res.Body.Close() })
 	lines := make(chan string)
@@ -134,58 +141,4 @@ func openDashboardStream(t *testing.T, ts *testServer, base string) <-chan strin
 		}
 	}()
 	return lines
-}
-
-func TestANewEventReachesAnOpenDashboardAsOneRowNotTheWholeFeed(t *testing.T) {
-	ts := newTestServer(t)
-	emit := func(phone string) app.Event {
-		t.Helper()
-		var e app.Event
-		err := ts.db.Write(context.Background(), func(tx *store.Tx) (err error) {
-			e, err = ts.emitter.Emit(context.Background(), tx, app.BotConnectedData{JID: phone + "@s.whatsapp.net", Phone: phone, Name: "Shop"})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	var seeded []app.Event // oldest first
-	for i := range 20 {
-		seeded = append(seeded, emit(strconv.Itoa(i)))
-	}
-	lines := openDashboardStream(t, ts, ts.url)
-	for line := range lines {
-		if strings.Contains(line, `id="events"`) {
-			break
-		}
-	}
-	e := emit("new")
-	// A second event marks the end of the first's patches, so that a
-	// stream that sends something else still ends the reading.
-	next := emit("next")
-	var patch []string
-	for line := range lines {
-		if strings.Contains(line, `id="event-`+next.ID+`"`) {
-			break
-		}
-		if strings.Contains(line, `"_stream"`) || strings.Contains(line, "counters") || strings.Contains(line, "queues") {
-			continue // a refresh or heartbeat may come between
-		}
-		patch = append(patch, line)
-	}
-	got := strings.Join(patch, "\n")
-	for _, want := range []string{
-		"data: selector #events > .feed", "data: mode prepend", `id="event-` + e.ID + `"`,
-		"data: selector #event-" + seeded[0].ID, "data: mode remove",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("the patches for the new event lack %q:\n%s", want, got)
-		}
-	}
-	for _, old := range seeded[1:] {
-		if strings.Contains(got, old.ID) {
-			t.Fatalf("the patches for the new event resend the feed's row %s:\n%s", old.ID, got)
-		}
-	}
 }
