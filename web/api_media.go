@@ -221,6 +221,33 @@ func (s *Server) apiMediaList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// apiUpdateMedia changes what can change of a media record: its alt text.
+func (s *Server) apiUpdateMedia(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, app.PrefixMedia, "media")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Alt *string `json:"alt"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Alt == nil {
+		return app.Invalid(app.FieldError{Field: "alt", Message: "is required: what the file shows, or \"\" for nothing"})
+	}
+	m, err := s.media.SetAlt(r.Context(), id, *in.Alt)
+	if err != nil {
+		return err
+	}
+	uses, err := s.db.MediaUses(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newMediaJSON(m, uses))
+	return nil
+}
+
 func (s *Server) apiDeleteMedia(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, app.PrefixMedia, "media")
 	if err != nil {

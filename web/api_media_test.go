@@ -45,6 +45,7 @@ type mediaRecord struct {
 	Width        *int   `json:"width"`
 	Height       *int   `json:"height"`
 	OriginalName string `json:"original_name"`
+	Alt          string `json:"alt"`
 	URL          string `json:"url"`
 	Variants     map[string]struct {
 		URL           string
@@ -387,5 +388,27 @@ func TestAProductsPicturesAreAttachedOrderedMadePrimaryAndDetached(t *testing.T)
 	// were made; none for the refused ones.
 	if n := countRows(t, ts, "select count(*) from events where type = 'product_updated'"); n != 7 {
 		t.Errorf("%d product_updated events, want 7", n)
+	}
+}
+
+func TestAMediaFilesAltTextCanBeChanged(t *testing.T) {
+	ts := newTestServer(t)
+	op := ts.keys[app.RoleOperator]
+	m := ts.upload(op, "tea.png", mediatest.PNG(40, 30), map[string]string{"alt": "Tea"})
+	path := "/api/media/" + m.ID
+	res, b := ts.do(req{method: http.MethodPatch, path: path, key: op, body: `{"alt":"  A pot of rooibos tea  "}`})
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `"alt":"A pot of rooibos tea"`) {
+		t.Fatalf("PATCH alt: %d %s", res.StatusCode, b)
+	}
+	for _, body := range []string{`{"alt":"two\nlines"}`, `{"alt":"` + strings.Repeat("x", 501) + `"}`, `{}`, `{"alt":1}`} {
+		if res, b := ts.do(req{method: http.MethodPatch, path: path, key: op, body: body}); res.StatusCode < 400 || res.StatusCode >= 500 {
+			t.Errorf("PATCH %.30s: %d %s, want a 4xx", body, res.StatusCode, b)
+		}
+	}
+	if res, _ := ts.do(req{method: http.MethodPatch, path: path, key: ts.keys[app.RoleViewer], body: `{"alt":""}`}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a viewer's PATCH: %d, want 403", res.StatusCode)
+	}
+	if got := ts.mediaRecord(op, m.ID); got.Alt != "A pot of rooibos tea" {
+		t.Errorf("after the refusals the alt text is %q", got.Alt)
 	}
 }

@@ -92,6 +92,7 @@ func (s *Server) routeTable() []route {
 			maxBody: s.media.Limits().Max() + uploadFormSlack, readTimeout: uploadReadTimeout},
 		api("GET /api/media", viewer, s.apiMediaList),
 		api("GET /api/media/{id}", viewer, s.apiMedia),
+		api("PATCH /api/media/{id}", operator, s.apiUpdateMedia),
 		api("DELETE /api/media/{id}", operator, s.apiDeleteMedia),
 		api("GET /media/{id}", viewer, s.serveMedia),
 		api("GET /media/{id}/{variant}", viewer, s.serveMedia),

@@ -111,6 +111,25 @@ func (s *Service) attach(ctx context.Context, tx *store.Tx, productID, id string
 	return err
 }
 
+// SetAlt sets what media id shows, for those who cannot see it: at most
+// app.MediaAltMax characters, one line.
+func (s *Service) SetAlt(ctx context.Context, id, alt string) (m app.Media, err error) {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		m, err = s.SetAltTx(ctx, tx, id, alt)
+		return err
+	})
+	return m, err
+}
+
+// SetAltTx is SetAlt inside tx.
+func (s *Service) SetAltTx(ctx context.Context, tx *store.Tx, id, alt string) (app.Media, error) {
+	alt = strings.TrimSpace(alt)
+	if fe := app.CheckText("alt", alt, app.MediaAltMax, false); fe != nil {
+		return app.Media{}, app.Invalid(*fe)
+	}
+	return tx.UpdateMediaAlt(ctx, id, alt)
+}
+
 // InUseError refuses to delete a file that products or templates use; it
 // names them.
 type InUseError struct {

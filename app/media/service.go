@@ -352,7 +352,7 @@ func (s *Service) Create(ctx context.Context, u *Upload, in NewMedia) (m app.Med
 // after the grace period.
 func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, u *Upload, in NewMedia) (app.Media, error) {
 	in.Alt = strings.TrimSpace(in.Alt)
-	if fe := app.CheckText("alt", in.Alt, 500, false); fe != nil {
+	if fe := app.CheckText("alt", in.Alt, app.MediaAltMax, false); fe != nil {
 		u.Discard()
 		return app.Media{}, app.Invalid(*fe)
 	}
