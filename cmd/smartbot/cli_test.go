@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"smartbot/app"
 	"smartbot/migrations"
 	"smartbot/store"
 )
@@ -225,6 +226,7 @@ func TestEveryEnvironmentSettingNamesItsFlagVariableAndAllowedValues(t *testing.
 		"log-level":        {"loud", "debug, info, warn or error"},
 		"shutdown-timeout": {"soon", "like 8s or 1m"},
 		"secure-cookies":   {"maybe", "must be true or false"},
+		"media-limits":     {"pics=3MB", `"pics" is not a kind of media`},
 	}
 	for name := range envFlags {
 		t.Run(name, func(t *testing.T) {
@@ -401,6 +403,29 @@ func TestARestartWithoutAnOwnerShowsTheSameSetupLink(t *testing.T) {
 	s := startInProcess(t, "--data-dir", dir, "--addr", "127.0.0.1:0")
 	if stdout, err := s.stop(t); err != nil || strings.Contains(stdout, "setup") {
 		t.Errorf("with an owner, serve still offers a setup link (error %v):\n%s", err, stdout)
+	}
+}
+
+func TestMediaLimitsAreWhatWhatsAppTakesUnlessSetOtherwise(t *testing.T) {
+	cfg, err := parseServe(nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[app.MediaKind]int64{app.MediaImage: 5 << 20, app.MediaVideo: 16 << 20, app.MediaAudio: 16 << 20, app.MediaDocument: 100 << 20}
+	for k, n := range want {
+		if got := cfg.mediaLimits.For(k); got != n {
+			t.Errorf("the default cap of %s is %d, want %d", k, got, n)
+		}
+	}
+	t.Setenv("SMARTBOT_MEDIA_LIMITS", "image=1MB,document=20MB")
+	if cfg, err = parseServe(nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	want[app.MediaImage], want[app.MediaDocument] = 1<<20, 20<<20
+	for k, n := range want {
+		if got := cfg.mediaLimits.For(k); got != n {
+			t.Errorf("with SMARTBOT_MEDIA_LIMITS the cap of %s is %d, want %d", k, got, n)
+		}
 	}
 }
 

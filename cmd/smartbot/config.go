@@ -27,7 +27,7 @@ func newFlags(name string, stderr io.Writer) *flags {
 }
 
 // envFlags are the flags that the environment can set too.
-var envFlags = map[string]bool{"data-dir": true, "addr": true, "log-level": true, "shutdown-timeout": true, "secure-cookies": true}
+var envFlags = map[string]bool{"data-dir": true, "addr": true, "log-level": true, "shutdown-timeout": true, "secure-cookies": true, "media-limits": true}
 
 // parse reads the environment into the settings flags (SMARTBOT_ + the flag
 // name in capitals, dashes as underscores), then the command line over them,

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"smartbot/app"
 	"smartbot/app/account"
 	"smartbot/app/catalog"
 	"smartbot/app/event"
@@ -31,6 +32,7 @@ type serveConfig struct {
 	logLevel        slog.Level
 	shutdownTimeout time.Duration
 	secureCookies   bool
+	mediaLimits     media.Limits
 }
 
 func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
@@ -40,6 +42,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	logLevel := fs.String("log-level", "info", "least important log level written: debug, info, warn or error")
 	shutdown := fs.String("shutdown-timeout", "8s", "how long shutdown waits, in all, for open requests and running jobs; keep it under the stop timeout of whatever stops Smartbot (Docker: 10s)")
 	secure := fs.Bool("secure-cookies", false, "mark the session cookie Secure (and __Host-) and send HSTS: set when users reach Smartbot over HTTPS")
+	limits := fs.String("media-limits", media.DefaultLimits.String(), "the largest upload of each kind of file, like image=5MB,video=16MB,audio=16MB,document=100MB; kinds left out keep their default")
 	rest, err := fs.parse(args)
 	if err != nil {
 		return serveConfig{}, err
@@ -61,6 +64,9 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	c.shutdownTimeout, err = time.ParseDuration(*shutdown)
 	if err != nil || c.shutdownTimeout <= 0 {
 		return c, fs.bad("shutdown-timeout", "must be a positive duration, like 8s or 1m")
+	}
+	if c.mediaLimits, err = media.ParseLimits(*limits); err != nil {
+		return c, fs.bad("media-limits", "cannot be read. "+app.ErrorMessage(err))
 	}
 	return c, nil
 }
@@ -106,7 +112,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cannot keep media files in %s: %w", filepath.Join(cfg.dataDir, "media"), err)
 	}
-	medias := media.New(media.Options{DB: db, Queues: queues, Files: files})
+	medias := media.New(media.Options{DB: db, Queues: queues, Files: files, Limits: cfg.mediaLimits})
 	runner.Handle(queue.MediaProcessing, medias.Process)
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
 		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias,
