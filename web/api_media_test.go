@@ -332,6 +332,10 @@ func TestAProductsPicturesAreAttachedOrderedMadePrimaryAndDetached(t *testing.T)
 		pics[i] = ts.upload(op, fmt.Sprintf("tea-%d.png", i), mediatest.PNG(40+i, 30), nil).ID
 	}
 	pdf := ts.upload(op, "menu.pdf", mediatest.PDF(), nil).ID
+	body, ct := multipartBody(t, "menu.pdf", mediatest.PDF(), map[string]string{"product_id": p.ID})
+	if res, b := ts.do(req{method: http.MethodPost, path: "/api/media/upload", body: body, contentType: ct, key: op}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a PDF uploaded onto a product: %d %s, want 422", res.StatusCode, b)
+	}
 	base := "/api/products/" + p.ID + "/media"
 	change := func(method, path, body string, want int) {
 		t.Helper()

@@ -269,16 +269,16 @@ func TestAFilePageShowsWhatItIsAndWhereItIsUsed(t *testing.T) {
 	ts := newTestServer(t)
 	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
 	product := addProduct(t, ts, "Blue tulips")
-	pdf := addMedia(t, ts, "price list.pdf", mediatest.PDF(), product)
+	pic := addMedia(t, ts, "tulips in the shop.png", mediatest.PNG(40, 30), product)
 
-	res, body := ts.do(req{method: "GET", path: "/library/" + pdf.ID, cookie: viewer})
+	res, body := ts.do(req{method: "GET", path: "/library/" + pic.ID, cookie: viewer})
 	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET /library/%s: %d\n%.500s", pdf.ID, res.StatusCode, body)
+		t.Fatalf("GET /library/%s: %d\n%.500s", pic.ID, res.StatusCode, body)
 	}
 	page := string(body)
 	for _, want := range []string{
-		"<h1>price list.pdf</h1>", "PDF document", pdf.SHA256[:12] + "…", `title="` + pdf.SHA256 + `"`,
-		`id="media-uses"`, `<span class="badge">Product</span> Blue tulips`, `data-init="@get(&#39;/library/` + pdf.ID + `/stream&#39;`,
+		"<h1>tulips in the shop.png</h1>", "PNG picture", pic.SHA256[:12] + "…", `title="` + pic.SHA256 + `"`,
+		`id="media-uses"`, `<span class="badge">Product</span> Blue tulips`, `data-init="@get(&#39;/library/` + pic.ID + `/stream&#39;`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the file's page lacks %s", want)
@@ -297,7 +297,7 @@ func TestDeletingAFileAsksFirstAndTakesAUsedOneOffItsProductsOnlyWhenToldTo(t *t
 	ctx := context.Background()
 	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
 	product := addProduct(t, ts, "Blue tulips")
-	used := addMedia(t, ts, "tulips.pdf", mediatest.PDF(), product)
+	used := addMedia(t, ts, "tulips.png", mediatest.PNG(40, 30), product)
 	gone := func(id string) bool { _, err := ts.db.Media(ctx, id); return app.ErrorCode(err) == app.ENOTFOUND }
 
 	_, page := ts.do(req{method: "GET", path: "/library/" + used.ID, cookie: operator})
@@ -307,7 +307,7 @@ func TestDeletingAFileAsksFirstAndTakesAUsedOneOffItsProductsOnlyWhenToldTo(t *t
 	}
 	res, body := ts.do(req{method: "GET", path: ask, cookie: operator})
 	for _, want := range []string{
-		"<h1>Delete tulips.pdf?</h1>", "These products show this file:", `<span class="badge">Product</span> Blue tulips`,
+		"<h1>Delete tulips.png?</h1>", "These products show this file:", `<span class="badge">Product</span> Blue tulips`,
 		`<form method="post" action="` + ask + `"`, `<input type="hidden" name="force" value="true">`,
 		"Delete and take it off these products", `href="/library/` + used.ID + `" id="cancel"`,
 	} {
@@ -324,7 +324,7 @@ func TestDeletingAFileAsksFirstAndTakesAUsedOneOffItsProductsOnlyWhenToldTo(t *t
 	if res.StatusCode != http.StatusConflict || gone(used.ID) {
 		t.Fatalf("POST %s without force: %d, deleted: %v\n%.500s", ask, res.StatusCode, gone(used.ID), body)
 	}
-	if want := `id="error">Nothing was deleted: tulips.pdf is used by product “Blue tulips”.`; !strings.Contains(string(body), want) {
+	if want := `id="error">Nothing was deleted: tulips.png is used by product “Blue tulips”.`; !strings.Contains(string(body), want) {
 		t.Errorf("the refusal lacks %s:\n%.2000s", want, body)
 	}
 
@@ -339,7 +339,7 @@ func TestDeletingAFileAsksFirstAndTakesAUsedOneOffItsProductsOnlyWhenToldTo(t *t
 		t.Errorf("the product still has media %v (%v)", pm, err)
 	}
 	_, page = ts.do(req{method: "GET", path: "/library", header: cookies(operator, flashCookie(t, res))})
-	if !strings.Contains(string(page), `id="flash">Deleted tulips.pdf.</div>`) {
+	if !strings.Contains(string(page), `id="flash">Deleted tulips.png.</div>`) {
 		t.Error("the library does not say the file was deleted")
 	}
 	// Pressed again: it is gone, and the page says so instead of failing.

@@ -356,6 +356,10 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, u *Upload, in NewM
 		u.Discard()
 		return app.Media{}, app.Invalid(*fe)
 	}
+	if in.ProductID != "" && u.typ.Kind != app.MediaImage && u.typ.Kind != app.MediaVideo {
+		u.Discard()
+		return app.Media{}, app.Invalid(app.FieldError{Field: "product_id", Message: "cannot take this file: a product shows pictures and videos only"})
+	}
 	if u.done {
 		return app.Media{}, errors.New("media: create: the upload was kept or discarded already")
 	}

@@ -520,15 +520,17 @@ func TestBrowserUploadingAPictureShowsItsProgressThenItsThumbnailLive(t *testing
 	createUser(t, bin, dir, email, "operator", password)
 	key := createAPIKey(t, bin, dir, "operator")
 	_, base, _ := startServer(t, bin, dir)
-	// A product that shows a PDF, and a voice note: the grid and the
-	// delete page have something of every sort to lay out.
+	// A product that shows a picture with a long name, a PDF and a voice
+	// note: the grid and the delete page have something of every sort to
+	// lay out.
 	status, body := apiRequest(t, http.MethodPost, base+"/api/products", key, `{"name":"Blue tulips in a long-stemmed bunch of twelve","price":1250,"currency":"USD"}`)
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/products: %d %s", status, body)
 	}
 	var product struct{ ID string }
 	json.Unmarshal([]byte(body), &product)
-	pdf := apiUpload(t, base, key, "Price list for the whole of the flower season, with delivery areas.pdf", mediatest.PDF(), product.ID)
+	used := apiUpload(t, base, key, "Blue tulips in a long-stemmed bunch, photographed in the morning light.png", mediatest.PNG(400, 300), product.ID)
+	pdf := apiUpload(t, base, key, "Price list for the whole of the flower season, with delivery areas.pdf", mediatest.PDF(), "")
 	apiUpload(t, base, key, "voice-note.ogg", mediatest.OggOpus(), "")
 	// Whole to every check on arrival, noise inside: it fails processing.
 	broken := append(mediatest.JPEGHeader(64, 64), make([]byte, 500)...)
@@ -584,15 +586,15 @@ func TestBrowserUploadingAPictureShowsItsProgressThenItsThumbnailLive(t *testing
 		b.waitUntil("the upload's entry to hand over to the grid", `document.querySelectorAll('#uploads li').length === 0`, 5*time.Second)
 		b.screenshot("media-library")
 
-		// The new picture's page, then the delete page of the PDF the
-		// product shows.
+		// The new picture's page, then the delete page of the picture
+		// the product shows.
 		card := read(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#media-grid .media-card')].find(c => !window.e2eBefore.has(c.id)).id`))
 		b.do(chromedp.Click(chromedp.CSS("#"+card+" .media-link")), chromedp.WaitVisible(chromedp.CSS(`#media-details[data-status="ready"] .media-preview img`)))
 		if got := b.text("main h1"); got != "tulips-"+vp.name+".jpg" {
 			t.Errorf("%s: the picture's page is headed %q", vp.name, got)
 		}
 		b.checkFits("media-details")
-		b.do(chromedp.Navigate(base+"/library/"+pdf+"/delete"), chromedp.WaitVisible(chromedp.CSS("#confirm-button")))
+		b.do(chromedp.Navigate(base+"/library/"+used+"/delete"), chromedp.WaitVisible(chromedp.CSS("#confirm-button")))
 		if got := b.text("#confirm-button"); got != "Delete and take it off these products" {
 			t.Errorf("%s: the delete page's button reads %q", vp.name, got)
 		}
@@ -617,7 +619,7 @@ func TestBrowserUploadingAPictureShowsItsProgressThenItsThumbnailLive(t *testing
 		t.Errorf("the refused file's entry says %q, want the server's reason", got)
 	}
 	b.checkFits("media-upload-refused")
-	for name, path := range map[string]string{"media-library": "/library", "media-details-pdf": "/library/" + pdf, "media-delete": "/library/" + pdf + "/delete"} {
+	for name, path := range map[string]string{"media-library": "/library", "media-details-pdf": "/library/" + pdf, "media-delete": "/library/" + used + "/delete"} {
 		b.do(chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		b.checkFits(name)
 	}
