@@ -13,8 +13,8 @@ import (
 
 func welcome() app.Template {
 	return app.Template{ID: app.NewID(app.PrefixTemplate), Name: "welcome", Kind: app.TemplateKindButtons,
-		Body: "Hi {{customer_name}}, what would you like?",
-		Buttons: []app.TemplateButton{{ID: "catalog", Title: "Catalog"}, {ID: "orders", Title: "My orders"}},
+		Body:      "Hi {{customer_name}}, what would you like?",
+		Buttons:   []app.TemplateButton{{ID: "catalog", Title: "Catalog"}, {ID: "orders", Title: "My orders"}},
 		Variables: []app.TemplateVariable{{Name: "customer_name", Type: app.TemplateVarText, Required: true, Example: json.RawMessage(`"Tariro"`)}}}
 }
 
