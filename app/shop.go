@@ -33,3 +33,17 @@ func DayStart(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, loc).UTC()
 }
+
+// SettingCurrency is the settings key of the shop's currency: an ISO 4217
+// code such as "USD". Messages write amounts given without a currency in
+// it.
+const SettingCurrency = "currency"
+
+// ValidateCurrency checks and normalises an ISO 4217 code ("usd" is USD).
+func ValidateCurrency(field, code string) (string, *FieldError) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return "", &FieldError{Field: field, Message: "must be a three-letter currency code like USD, ZAR or ZWG"}
+	}
+	return code, nil
+}

@@ -71,3 +71,25 @@ func TestThePanelShowsTimesAndCountsTodayInTheShopsTimezone(t *testing.T) {
 		t.Errorf("a bad timezone: %d", res.StatusCode)
 	}
 }
+
+func TestTheOwnerSetsTheShopsCurrencyBesideItsTimezone(t *testing.T) {
+	ts := newTestServer(t)
+	cookie := ts.session(ts.users[app.RoleOwner], time.Hour)
+	post := func(body string) (*http.Response, []byte) {
+		return ts.do(req{method: "POST", path: "/settings", cookie: cookie, contentType: "application/x-www-form-urlencoded", body: body})
+	}
+	if res, body := post("timezone=Africa%2FHarare&currency=rand"); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(body), "three-letter currency code") || !strings.Contains(string(body), `value="rand"`) {
+		t.Fatalf("a currency that is not a code: %d\n%.600s", res.StatusCode, body)
+	}
+	if res, body := post("timezone=Africa%2FHarare&currency=zar"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving ZAR: %d\n%.600s", res.StatusCode, body)
+	}
+	if res, body := post("timezone=Africa%2FHarare&currency="); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving with the currency left empty: %d\n%.600s", res.StatusCode, body)
+	}
+	_, body := ts.do(req{method: "GET", path: "/settings", cookie: cookie})
+	if !strings.Contains(string(body), `id="currency" name="currency" type="text" value="ZAR"`) {
+		t.Errorf("the settings page does not show ZAR, kept when the field was left empty:\n%.2000s", body)
+	}
+}

@@ -105,3 +105,27 @@ func (s *Service) SetTimezoneTx(ctx context.Context, tx *store.Tx, name string) 
 	tx.OnCommit(func() { s.zone.Store(loc) })
 	return nil
 }
+
+// Currency is the shop's ISO 4217 code, or "" until the owner sets one.
+func (s *Service) Currency(ctx context.Context) (string, error) {
+	var code string
+	err := s.db.Setting(ctx, app.SettingCurrency, &code)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return "", nil
+	}
+	return code, err
+}
+
+// SetCurrency sets the shop's currency, a code like USD.
+func (s *Service) SetCurrency(ctx context.Context, code string) error {
+	return s.db.Write(ctx, func(tx *store.Tx) error { return s.SetCurrencyTx(ctx, tx, code) })
+}
+
+// SetCurrencyTx is SetCurrency inside tx.
+func (s *Service) SetCurrencyTx(ctx context.Context, tx *store.Tx, code string) error {
+	code, fe := app.ValidateCurrency("currency", code)
+	if fe != nil {
+		return app.Invalid(*fe)
+	}
+	return tx.SetSetting(ctx, app.SettingCurrency, code)
+}

@@ -55,6 +55,8 @@ type SetupPage struct {
 type SettingsPage struct {
 	Layout
 	Timezone string
+	// Currency is the shop's ISO 4217 code, "" until set.
+	Currency string
 }
 
 // Counter is one figure on the dashboard.
