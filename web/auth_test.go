@@ -25,6 +25,9 @@ func fill(pattern string) (method, path string) {
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixAPIKey), 1)
 	case strings.Contains(path, "/products/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixProduct), 1)
+	case strings.Contains(path, "/templates/"):
+		path = strings.Replace(path, "{id}", app.NewID(app.PrefixTemplate), 1)
+		path = strings.Replace(path, "{n}", "1", 1)
 	case strings.Contains(path, "/media/"), strings.Contains(path, "/library/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixMedia), 1)
 		path = strings.Replace(path, "{variant}", app.VariantThumb, 1)

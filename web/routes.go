@@ -85,6 +85,18 @@ func (s *Server) routeTable() []route {
 		api("POST /api/products/{id}/media/{media_id}/primary", operator, s.apiSetPrimaryProductMedia),
 		api("DELETE /api/products/{id}/media/{media_id}", operator, s.apiDetachProductMedia),
 
+		// Templates. Every save is a version; DELETE archives.
+		api("GET /api/templates", viewer, s.apiTemplates),
+		create("POST /api/templates", operator, s.apiCreateTemplate),
+		api("POST /api/templates/preview", viewer, s.apiPreviewTemplate),
+		api("GET /api/templates/{id}", viewer, s.apiTemplate),
+		api("PUT /api/templates/{id}", operator, s.apiUpdateTemplate),
+		api("DELETE /api/templates/{id}", operator, s.apiArchiveTemplate),
+		api("GET /api/templates/{id}/versions", viewer, s.apiTemplateVersions),
+		api("GET /api/templates/{id}/versions/{n}", viewer, s.apiTemplateVersion),
+		api("POST /api/templates/{id}/rollback", operator, s.apiRollbackTemplate),
+		api("GET /api/templates/{id}/export", viewer, s.apiExportTemplate),
+
 		// Media. An upload streams its body through the media service's
 		// checks: it may be as big as the largest file kind allows, and
 		// take its time over a phone's connection.

@@ -16,6 +16,7 @@ import (
 	"smartbot/app/event"
 	"smartbot/app/media"
 	"smartbot/app/settings"
+	"smartbot/app/template"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/web/ui"
@@ -34,6 +35,9 @@ type Options struct {
 	Catalog  *catalog.Service
 	// Settings holds the shop's timezone; nil makes one on DB.
 	Settings *settings.Service
+	// Templates saves message templates with their versions; nil makes one
+	// on DB.
+	Templates *template.Service
 	// Media takes uploads and serves their files; nil makes one on DB,
 	// keeping files under the data directory's media folder.
 	Media *media.Service
@@ -58,6 +62,7 @@ type Server struct {
 	catalog       *catalog.Service
 	settings      *settings.Service
 	media         *media.Service
+	templates     *template.Service
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -109,6 +114,9 @@ func New(opts Options) *Server {
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.New(catalog.Options{DB: opts.DB, Emitter: opts.Emitter})
 	}
+	if opts.Templates == nil {
+		opts.Templates = template.New(template.Options{DB: opts.DB})
+	}
 	if opts.Media == nil {
 		files, err := media.OpenFiles(filepath.Join(opts.DB.DataDir(), "media"))
 		if err != nil {
@@ -122,7 +130,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
-		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings, media: opts.Media,
+		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings, media: opts.Media, templates: opts.Templates,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),
