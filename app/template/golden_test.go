@@ -36,6 +36,11 @@ func TestEachKindRendersAsItsGoldenFiles(t *testing.T) {
 			golden(t, s.kind+".message.json", indent(t, r.Message))
 			golden(t, s.kind+".poll.json", indent(t, r.Poll))
 			golden(t, s.kind+".text.txt", []byte(r.Text+"\n"))
+			export, err := template.Export(tpl, harare(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, s.kind+".export.json", export)
 		})
 	}
 }
