@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -257,7 +258,12 @@ func (s *Server) apiPreviewTemplate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if ae != nil {
-		problems = append(problems, ae.Fields...)
+		// A draft's example render repeats problems Validate found.
+		for _, f := range ae.Fields {
+			if !slices.Contains(problems, f) {
+				problems = append(problems, f)
+			}
+		}
 	}
 	if problems == nil {
 		problems = []app.FieldError{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -178,6 +179,20 @@ func TestAPreviewRendersTheThreeFormsOfASavedTemplateOrADraft(t *testing.T) {
 	preview.Errors = nil
 	if err := json.Unmarshal(b, &preview); res.StatusCode != http.StatusOK || err != nil || len(preview.Errors) == 0 {
 		t.Fatalf("a broken draft's preview: %d %s", res.StatusCode, b)
+	}
+	// A body that fits as written but not with its example: the draft's
+	// check and its render both find it; it is listed once.
+	long := `{"name": "long_one", "kind": "text", "body": "` + strings.Repeat("a", 1000) + `{{who}}",
+		"variables": [{"name": "who", "type": "text", "example": "` + strings.Repeat("b", 60) + `"}]}`
+	res, b = ts.do(req{method: http.MethodPost, path: "/api/templates/preview", key: ts.keys[app.RoleViewer], body: `{"template": ` + long + `}`})
+	preview.Errors = nil
+	if err := json.Unmarshal(b, &preview); res.StatusCode != http.StatusOK || err != nil || len(preview.Errors) == 0 {
+		t.Fatalf("a too-long draft's preview: %d %s", res.StatusCode, b)
+	}
+	for i, e := range preview.Errors {
+		if slices.Contains(preview.Errors[:i], e) {
+			t.Errorf("the preview lists %+v twice", e)
+		}
 	}
 	res, b = ts.do(req{method: http.MethodPost, path: "/api/templates/preview", key: ts.keys[app.RoleViewer], body: `{}`})
 	if res.StatusCode != http.StatusUnprocessableEntity {

@@ -72,7 +72,7 @@ func (e *env) formatMoney(x any) (string, valueError) {
 		amount = a
 	}
 	if currency == "" {
-		return "", "is an amount without a currency, and the shop has none set: give {\"amount\", \"currency\"}"
+		return "", "is an amount without a currency, and the shop has none set: set the shop's currency in Settings, or give {\"amount\", \"currency\"}"
 	}
 	if !validCurrency(currency) {
 		return "", "has a currency that is not an ISO 4217 code like USD or ZAR"
