@@ -53,8 +53,8 @@ func TestATemplateIsSavedAsVersionsRolledBackExportedAndArchived(t *testing.T) {
 		t.Fatalf("created %+v at %q", v1, res.Header.Get("Location"))
 	}
 	res, b = ts.do(req{method: http.MethodGet, path: path, key: ts.keys[app.RoleViewer]})
-	if res.Header.Get("ETag") != `"1"` {
-		t.Errorf("GET's ETag %q, want \"1\"", res.Header.Get("ETag"))
+	if got := decodeTemplate(t, b); res.Header.Get("ETag") != `"1"` || got.Body != v1.Body {
+		t.Errorf("GET: ETag %q, body %q; want \"1\" and the body saved", res.Header.Get("ETag"), got.Body)
 	}
 
 	// A change made to version 1 saves version 2; another made to version
