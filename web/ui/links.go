@@ -15,6 +15,7 @@ type navItem struct {
 var nav = []navItem{
 	{"dashboard", "Dashboard", "/", false},
 	{"media", "Media", "/library", false},
+	{"templates", "Templates", "/templates", false},
 	{"users", "Users", "/users", false},
 	{"keys", "API keys", "/keys", true},
 	{"audit", "Audit log", "/audit", false},

@@ -345,3 +345,126 @@ type MediaDeletePage struct {
 	Action  string
 	Cancel  string
 }
+
+// TemplateRow is one template in the templates list.
+type TemplateRow struct {
+	ID, Name, Href string
+	Kind           string // text, buttons, list, media
+	Status         string // active, archived
+	Saved          string // when the last version was saved, in the shop's zone
+	Version        int
+}
+
+// TemplatesPage lists templates by name, with kind and status filters as
+// links. CanEdit shows the "New template" link.
+type TemplatesPage struct {
+	Layout  Layout
+	Kinds   []MediaFilter // reused: a label, a link, whether it is the current one
+	Status  []MediaFilter
+	Rows    []TemplateRow
+	NextURL string
+	Empty   string
+	CanEdit bool
+}
+
+// TemplateChoice is one option of a select.
+type TemplateChoice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// TemplateButtonInput is one reply button's fields in the editor.
+type TemplateButtonInput struct{ ID, Title string }
+
+// TemplateSectionInput is one list section in the editor: its title and
+// its rows, one a line as "id | title | description".
+type TemplateSectionInput struct{ Title, Rows string }
+
+// TemplateVariableInput is one variable's fields in the editor.
+type TemplateVariableInput struct {
+	Name, Type, Example, Default string
+	Required                     bool
+}
+
+// TemplateForm is the editor's form, as typed: a refused save shows it
+// again with the owner's text.
+type TemplateForm struct {
+	Name, Kind, DeliveryStyle, Category, Language string
+	HeaderType                                    string // "", "text", "media"
+	HeaderText, HeaderMedia                       string
+	Body, Footer, ListButton, Note                string
+	Triggers                                      []string
+	Buttons                                       []TemplateButtonInput
+	Sections                                      []TemplateSectionInput
+	Variables                                     []TemplateVariableInput
+}
+
+// TemplateProblems are the messages of one part of the form ("body",
+// "buttons", "list"…), shown beside it.
+type TemplateProblems struct {
+	Slot     string
+	Messages []string
+}
+
+// TemplateCount is one length counter: "980/1024".
+type TemplateCount struct {
+	ID, Label string
+	Length    int
+	Max       int
+}
+
+// TemplatePreview is the WhatsApp-style preview of a draft: the bubble
+// (what the interactive message shows), the plain-text fallback, lengths
+// and every problem by the part of the form it is about.
+type TemplatePreview struct {
+	// Error is set when the draft cannot be shown at all.
+	Error        string
+	HeaderText   string
+	HeaderKind   string // image, video, document; "" for none or text
+	HeaderImage  string // a thumbnail URL for an image header
+	HeaderName   string // the file's name, for video and document headers
+	Body, Footer string
+	Buttons      []string
+	ListButton   string
+	Fallback     string // the numbered plain-text form
+	Style        string // text, poll, interactive: which form is sent
+	Counts       []TemplateCount
+	Problems     []TemplateProblems
+	Warnings     []string
+}
+
+// TemplateEditorPage is the editor: GET /templates/new and
+// /templates/{id}. Action is where the form posts; Version the version it
+// was based on (0 for a new template). ReadOnly for viewers.
+type TemplateEditorPage struct {
+	Layout        Layout
+	ID            string
+	Action        string
+	Version       int
+	Status        string
+	ReadOnly      bool
+	Form          TemplateForm
+	Kinds, Styles []TemplateChoice
+	Files         []TemplateChoice // ready media files for a header
+	VarTypes      []string
+	Preview       TemplatePreview
+	VersionsURL   string
+	ArchiveURL    string // "" when archived or read-only
+	Stale         string // the "someone saved meanwhile" message
+}
+
+// TemplateVersionRow is one saved version.
+type TemplateVersionRow struct {
+	Version          int
+	When, By, Note   string
+	Href, RestoreURL string // RestoreURL is "" for the current version or a viewer
+	Current          bool
+}
+
+// TemplateVersionsPage lists a template's versions, newest first.
+type TemplateVersionsPage struct {
+	Layout   Layout
+	Name     string
+	Back     string
+	Versions []TemplateVersionRow
+}

@@ -1,0 +1,231 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"smartbot/app"
+	"smartbot/store"
+)
+
+// formBody is a minimal editor form: the fields a browser sends.
+func templateFormBody(name, body string, more ...string) string {
+	v := url.Values{"name": {name}, "kind": {"text"}, "delivery_style": {"text"}, "body": {body},
+		"var_name_0": {""}, "var_type_0": {"text"}, "section_rows_0": {""}}
+	for i := 0; i+1 < len(more); i += 2 {
+		v.Set(more[i], more[i+1])
+	}
+	return v.Encode()
+}
+
+func postTemplateForm(ts *testServer, session, path, body string) (*http.Response, []byte) {
+	return ts.do(req{method: "POST", path: path, body: body, contentType: "application/x-www-form-urlencoded", cookie: session})
+}
+
+func onlyTemplate(t *testing.T, ts *testServer) app.Template {
+	t.Helper()
+	list, _, err := ts.db.ListTemplates(context.Background(), store.TemplateFilter{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d templates (err %v), want 1", len(list), err)
+	}
+	return list[0]
+}
+
+func TestATemplateMadeThroughTheFormIsSavedAndListed(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+
+	_, page := ts.do(req{method: "GET", path: "/templates", cookie: operator})
+	if !strings.Contains(string(page), `id="templates-empty"`) || !strings.Contains(string(page), "Make the first one with New template") {
+		t.Fatalf("the empty list does not say how to begin:\n%.2000s", page)
+	}
+	res, body := postTemplateForm(ts, operator, "/templates", templateFormBody("welcome", "Hi {{name}}, *welcome*!",
+		"var_name_0", "name", "var_example_0", "Ann", "var_required_0", "true", "button_title_0", "ignored for a text template"))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /templates: %d\n%.2000s", res.StatusCode, body)
+	}
+	tp := onlyTemplate(t, ts)
+	if tp.Name != "welcome" || tp.Body != "Hi {{name}}, *welcome*!" || len(tp.Variables) != 1 || !tp.Variables[0].Required ||
+		string(tp.Variables[0].Example) != `"Ann"` || len(tp.Buttons) != 0 || tp.Version != 1 {
+		t.Errorf("saved %+v", tp)
+	}
+	if loc := res.Header.Get("Location"); loc != "/templates/"+tp.ID {
+		t.Errorf("redirected to %q", loc)
+	}
+	_, page = ts.do(req{method: "GET", path: "/templates/" + tp.ID, header: cookies(operator, flashCookie(t, res))})
+	for _, want := range []string{`id="flash">Saved welcome (version 1).`, `<strong>welcome</strong>`, `Hi Ann,`, `name="version" value="1"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the editor after saving lacks %s", want)
+		}
+	}
+	_, page = ts.do(req{method: "GET", path: "/templates?kind=text", cookie: operator})
+	if !strings.Contains(string(page), `id="template-`+tp.ID+`"`) {
+		t.Error("the list filtered by its kind does not show the template")
+	}
+	_, page = ts.do(req{method: "GET", path: "/templates?kind=list", cookie: operator})
+	if strings.Contains(string(page), `id="template-`+tp.ID+`"`) {
+		t.Error("the list of list templates shows a text template")
+	}
+}
+
+func TestARefusedTemplateSaveShowsMessagesByFieldAndStoresNothing(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	before := digest(t, ts.db)
+	res, body := postTemplateForm(ts, operator, "/templates", templateFormBody("Bad Name!", "Hello {{who}} "+strings.Repeat("x", 1030),
+		"footer", "kept footer"))
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("POST /templates: %d, want 422\n%.1000s", res.StatusCode, body)
+	}
+	if digest(t, ts.db) != before {
+		t.Error("a refused save changed the database")
+	}
+	page := string(body)
+	for _, slot := range []string{"name", "body"} {
+		i := strings.Index(page, `id="problems-`+slot+`"`)
+		if i < 0 || !strings.Contains(page[i:i+strings.Index(page[i:], "</ul>")], "<li>") {
+			t.Errorf("no message beside %s", slot)
+		}
+	}
+	if !strings.Contains(page, `value="kept footer"`) || !strings.Contains(page, `value="Bad Name!"`) {
+		t.Error("the refused form lost what was typed")
+	}
+}
+
+func TestAStaleTemplateSaveIsRefusedAndKeepsTheText(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	postTemplateForm(ts, operator, "/templates", templateFormBody("menu", "version one"))
+	tp := onlyTemplate(t, ts)
+	res, body := postTemplateForm(ts, operator, "/templates/"+tp.ID, templateFormBody("menu", "version two", "version", "1"))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the first save: %d\n%.1000s", res.StatusCode, body)
+	}
+	res, body = postTemplateForm(ts, operator, "/templates/"+tp.ID, templateFormBody("menu", "my own words", "version", "1"))
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("a save based on version 1 of version 2: %d, want 409", res.StatusCode)
+	}
+	for _, want := range []string{"Someone saved this template meanwhile (now version 2)", "my own words", `name="version" value="2"`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the refused page lacks %q", want)
+		}
+	}
+	if got := onlyTemplate(t, ts); got.Body != "version two" || got.Version != 2 {
+		t.Errorf("the stale save changed the template: %+v", got)
+	}
+}
+
+func TestRestoringVersionOneSavesItAsTheNextVersion(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	postTemplateForm(ts, operator, "/templates", templateFormBody("menu", "first words"))
+	tp := onlyTemplate(t, ts)
+	postTemplateForm(ts, operator, "/templates/"+tp.ID, templateFormBody("menu", "second words", "version", "1", "note", "shorter"))
+
+	_, page := ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/versions", cookie: operator})
+	if !strings.Contains(string(page), `id="restore-1"`) || strings.Contains(string(page), `id="restore-2"`) || !strings.Contains(string(page), "shorter") {
+		t.Fatalf("the versions page should offer to restore 1, not the current 2, and show the note:\n%.3000s", page)
+	}
+	res, page := ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/versions/1/restore", cookie: operator})
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="confirm-form"`) {
+		t.Fatalf("the restore confirmation: %d", res.StatusCode)
+	}
+	if onlyTemplate(t, ts).Version != 2 {
+		t.Fatal("asking to restore changed the template")
+	}
+	res, body := postTemplateForm(ts, operator, "/templates/"+tp.ID+"/versions/1/restore", "x=1")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("restore: %d\n%.1000s", res.StatusCode, body)
+	}
+	if got := onlyTemplate(t, ts); got.Version != 3 || got.Body != "first words" {
+		t.Errorf("after restoring version 1: version %d, body %q", got.Version, got.Body)
+	}
+}
+
+func TestAViewerSeesTemplatesReadOnlyAndCannotChangeThem(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
+	postTemplateForm(ts, operator, "/templates", templateFormBody("menu", "first words"))
+	tp := onlyTemplate(t, ts)
+	postTemplateForm(ts, operator, "/templates/"+tp.ID, templateFormBody("menu", "second words", "version", "1"))
+
+	_, page := ts.do(req{method: "GET", path: "/templates/" + tp.ID, cookie: viewer})
+	if !strings.Contains(string(page), "first words") && !strings.Contains(string(page), "second words") {
+		t.Fatalf("the viewer does not see the template:\n%.2000s", page)
+	}
+	if strings.Contains(string(page), `id="save"`) || strings.Contains(string(page), `id="archive"`) || !strings.Contains(string(page), "disabled") {
+		t.Error("a viewer is offered to save or archive")
+	}
+	_, page = ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/versions", cookie: viewer})
+	if strings.Contains(string(page), `id="restore-`) {
+		t.Error("a viewer is offered to restore")
+	}
+	_, page = ts.do(req{method: "GET", path: "/templates", cookie: viewer})
+	if strings.Contains(string(page), `id="new-template"`) {
+		t.Error("a viewer is offered to make a template")
+	}
+	before := digest(t, ts.db)
+	for _, path := range []string{"/templates", "/templates/" + tp.ID, "/templates/" + tp.ID + "/versions/1/restore", "/templates/" + tp.ID + "/archive"} {
+		res, _ := postTemplateForm(ts, viewer, path, templateFormBody("menu", "a viewer's words", "version", "2"))
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("a viewer's POST %s: %d, want 403", path, res.StatusCode)
+		}
+	}
+	if digest(t, ts.db) != before {
+		t.Error("a viewer's POSTs changed the database")
+	}
+}
+
+func TestArchivingATemplateAsksFirstThenKeepsItAsArchived(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	postTemplateForm(ts, operator, "/templates", templateFormBody("menu", "words"))
+	tp := onlyTemplate(t, ts)
+	res, page := ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/archive", cookie: operator})
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "Archive menu?") || onlyTemplate(t, ts).Status != app.TemplateActive {
+		t.Fatalf("the archive confirmation: %d", res.StatusCode)
+	}
+	res, _ = postTemplateForm(ts, operator, "/templates/"+tp.ID+"/archive", "x=1")
+	if res.StatusCode != http.StatusSeeOther || onlyTemplate(t, ts).Status != app.TemplateArchived {
+		t.Fatalf("archive: %d, status %s", res.StatusCode, onlyTemplate(t, ts).Status)
+	}
+}
+
+func TestTheEditorPreviewPatchesTheBubbleAndProblems(t *testing.T) {
+	ts := newTestServer(t)
+	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
+	body := templateFormBody("menu", "Pick *one* {{x}}", "kind", "buttons", "button_title_0", "Catalog", "button_title_1", "My orders")
+	hr, _ := http.NewRequest("POST", ts.url+"/templates/preview", strings.NewReader(body))
+	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hr.Header.Set("Datastar-Request", "true")
+	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: viewer})
+	res, err := ts.client.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b.WriteString(string(buf[:n]))
+		if err != nil {
+			break
+		}
+	}
+	out := b.String()
+	for _, want := range []string{"event: datastar-patch-elements", `id="tpl-preview"`, "Pick <strong>one</strong> {{x}}", "1. Catalog", `id="problems-body"`, "x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the preview's patches lack %q:\n%.3000s", want, out)
+		}
+	}
+	i := strings.Index(out, `id="problems-body"`)
+	if i < 0 || !strings.Contains(out[i:i+strings.Index(out[i:], "</ul>")], "<li>") {
+		t.Error("an undeclared placeholder is not named beside the body")
+	}
+}
