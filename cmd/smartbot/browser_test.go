@@ -1201,3 +1201,51 @@ func insertDeadLetter(t *testing.T, db *sql.DB, queue, body, errMsg string) stri
 	}
 	return id
 }
+
+func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "tess@shop.test", "tulips-by-the-canal-9"
+	createUser(t, bin, dir, email, "operator", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/templates", key, `{"name":"welcome_menu_for_new_customers","kind":"buttons",
+		"header":{"type":"text","text":"Welcome to the flower shop"},"body":"Hi {{name}}, what would you like to do today?","footer":"Reply any time",
+		"buttons":[{"id":"catalog","title":"See the catalog"},{"id":"orders","title":"My orders"}],
+		"variables":[{"name":"name","type":"text","required":true,"example":"Ann"}]}`); status != http.StatusCreated {
+		t.Fatalf("POST /api/templates: %d %s", status, body)
+	}
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+	sizes := []struct {
+		name          string
+		width, height int64
+		mobile        bool
+	}{{"phone", 390, 844, true}, {"laptop", 1280, 800, false}, {"small", 360, 740, true}}
+	for _, vp := range sizes {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		b.do(chromedp.Navigate(base+"/templates"), chromedp.WaitVisible(chromedp.CSS("#templates table")))
+		b.checkFits("templates-" + vp.name)
+		b.do(chromedp.Click(chromedp.CSS("#templates a")), chromedp.WaitVisible(chromedp.CSS("#preview-bubble")))
+		if got := b.text("#preview-body"); got != "Hi Ann, what would you like to do today?" {
+			t.Errorf("%s: the preview's body reads %q", vp.name, got)
+		}
+		b.checkFits("template-editor-" + vp.name)
+		if vp.name == "small" {
+			continue
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"`))
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-body').value = ""`), chromedp.SendKeys(chromedp.CSS("#tpl-body"), "Hello *{{name}}* from "+vp.name))
+		b.waitUntil("the preview to show the typed body", `document.querySelector('#preview-body')?.textContent === "Hello Ann from `+vp.name+`"
+			&& document.querySelector('#preview-body strong')?.textContent === "Ann"`, 5*time.Second)
+		if got, want := b.text("#count-body"), fmt.Sprintf("%d/1024", len("Hello *Ann* from "+vp.name)); got != want {
+			t.Errorf("%s: the body's counter reads %q, want %q", vp.name, got, want)
+		}
+		if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+			t.Errorf("%s: the page reloaded to update the preview", vp.name)
+		}
+		b.checkFits("template-editor-typed-" + vp.name)
+	}
+	b.checkNoPageErrors()
+}
