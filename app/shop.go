@@ -47,3 +47,22 @@ func ValidateCurrency(field, code string) (string, *FieldError) {
 	}
 	return code, nil
 }
+
+// SettingLocale is the settings key of how the shop's messages write
+// numbers and dates: one of Locales.
+const SettingLocale = "locale"
+
+// Locales are the ways of writing numbers and dates a shop can choose:
+// 1,234.50 and 5 March 2026 (en); the same with March 5, 2026 and a
+// 12-hour clock (en-US); 1.234,50 (de); 1 234,50 (fr).
+var Locales = []string{"en", "en-US", "de", "fr"}
+
+// ValidateLocale checks that code is one of Locales.
+func ValidateLocale(field, code string) *FieldError {
+	for _, l := range Locales {
+		if code == l {
+			return nil
+		}
+	}
+	return &FieldError{Field: field, Message: "must be one of " + strings.Join(Locales, ", ")}
+}

@@ -282,7 +282,11 @@ func (s *Server) renderOptions(ctx context.Context) (template.RenderOptions, err
 		return template.RenderOptions{}, err
 	}
 	currency, err := s.settings.Currency(ctx)
-	return template.RenderOptions{Zone: zone, Currency: currency}, err
+	if err != nil {
+		return template.RenderOptions{}, err
+	}
+	locale, err := s.settings.Locale(ctx)
+	return template.RenderOptions{Zone: zone, Currency: currency, Locale: locale}, err
 }
 
 // mediaLookup tells the template engine what a media header points at.

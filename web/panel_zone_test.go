@@ -92,4 +92,21 @@ func TestTheOwnerSetsTheShopsCurrencyBesideItsTimezone(t *testing.T) {
 	if !strings.Contains(string(body), `id="currency" name="currency" type="text" value="ZAR"`) {
 		t.Errorf("the settings page does not show ZAR, kept when the field was left empty:\n%.2000s", body)
 	}
+
+	// How messages write numbers and dates.
+	if res, body := post("timezone=Africa%2FHarare&locale=xx"); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), "en, en-US, de, fr") {
+		t.Fatalf("an unknown locale: %d\n%.600s", res.StatusCode, body)
+	}
+	if res, body := post("timezone=Africa%2FHarare&locale=de"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving de: %d\n%.600s", res.StatusCode, body)
+	}
+	_, body = ts.do(req{method: "GET", path: "/settings", cookie: cookie})
+	if !strings.Contains(string(body), `<option value="de" selected>`) {
+		t.Errorf("the settings page does not show de chosen:\n%.3000s", body)
+	}
+	res, b := ts.do(req{method: http.MethodPost, path: "/api/templates/preview", key: ts.keys[app.RoleViewer],
+		body: `{"template": {"name": "total", "kind": "text", "body": "Total {{total}}", "variables": [{"name": "total", "type": "money", "example": 123450}]}}`})
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "Total ZAR 1.234,50") {
+		t.Errorf("a preview in the shop's currency and locale: %d %s", res.StatusCode, b)
+	}
 }

@@ -129,3 +129,22 @@ func (s *Service) SetCurrencyTx(ctx context.Context, tx *store.Tx, code string) 
 	}
 	return tx.SetSetting(ctx, app.SettingCurrency, code)
 }
+
+// Locale is how the shop's messages write numbers and dates, one of
+// app.Locales: "en" until the owner chooses.
+func (s *Service) Locale(ctx context.Context) (string, error) {
+	code := "en"
+	err := s.db.Setting(ctx, app.SettingLocale, &code)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return "en", nil
+	}
+	return code, err
+}
+
+// SetLocaleTx sets how the shop's messages write numbers and dates.
+func (s *Service) SetLocaleTx(ctx context.Context, tx *store.Tx, code string) error {
+	if fe := app.ValidateLocale("locale", code); fe != nil {
+		return app.Invalid(*fe)
+	}
+	return tx.SetSetting(ctx, app.SettingLocale, code)
+}

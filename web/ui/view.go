@@ -57,6 +57,8 @@ type SettingsPage struct {
 	Timezone string
 	// Currency is the shop's ISO 4217 code, "" until set.
 	Currency string
+	// Locale is how messages write numbers and dates: en, en-US, de or fr.
+	Locale string
 }
 
 // Counter is one figure on the dashboard.
@@ -431,7 +433,32 @@ type TemplatePreview struct {
 	Counts       []TemplateCount
 	Problems     []TemplateProblems
 	Warnings     []string
+	// Poll is the poll form, shown in the phone instead of the bubble
+	// when the template is sent as a poll; nil otherwise.
+	Poll *TemplatePollView
+	// Sheet is a list's opened menu: its sections and rows.
+	Sheet []TemplateSheetSection
 }
+
+// TemplatePollView is a poll as WhatsApp shows it: the intro message sent
+// just before it, when there is one, then the question and its options.
+type TemplatePollView struct {
+	Intro                 bool
+	IntroText             string
+	IntroKind             string // image, video, document: the intro's file
+	IntroImage, IntroName string
+	Question              string
+	Options               []string
+}
+
+// TemplateSheetSection is one section of a list's menu.
+type TemplateSheetSection struct {
+	Title string
+	Rows  []TemplateSheetRow
+}
+
+// TemplateSheetRow is one row a customer can pick in a list's menu.
+type TemplateSheetRow struct{ Title, Description string }
 
 // TemplateEditorPage is the editor: GET /templates/new and
 // /templates/{id}. Action is where the form posts; Version the version it
@@ -451,7 +478,30 @@ type TemplateEditorPage struct {
 	VersionsURL   string
 	ArchiveURL    string // "" when archived or read-only
 	Stale         string // the "someone saved meanwhile" message
+	// Diff is set on a saved version's page: what differs from the
+	// current version.
+	Diff *TemplateDiff
 }
+
+// TemplateDiff is what changed between a saved version and the current
+// one, field by field; fields that are equal are left out.
+type TemplateDiff struct {
+	Version, Current int
+	CurrentURL       string
+	Fields           []TemplateDiffField
+}
+
+// TemplateDiffField is one field that differs: Lines for a field of many
+// lines (the body, buttons, rows, variables), Old and New for the others.
+type TemplateDiffField struct {
+	ID, Label string
+	Old, New  string
+	Lines     []TemplateDiffLine
+}
+
+// TemplateDiffLine is one line of a line diff: Op is "same", "removed"
+// (only in the old version) or "added" (only in the new one).
+type TemplateDiffLine struct{ Op, Text string }
 
 // TemplateVersionRow is one saved version.
 type TemplateVersionRow struct {
