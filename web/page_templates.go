@@ -436,11 +436,7 @@ func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd temp
 		if h.Type == app.TemplateHeaderText {
 			p.HeaderText = h.Text
 		} else {
-			p.HeaderKind = h.Type
-			if md, err := s.db.Media(ctx, h.MediaID); err == nil {
-				p.HeaderName = mediaName(md)
-				p.HeaderImage = mediaCard(md).Thumb
-			}
+			p.HeaderKind, p.HeaderName, p.HeaderImage = s.headerFile(ctx, h)
 		}
 	}
 	for _, b := range m.Buttons {
@@ -448,6 +444,31 @@ func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd temp
 	}
 	if m.List != nil {
 		p.ListButton = m.List.Button
+	}
+	if m.List != nil && rd.Style == app.TemplateDeliveryInteractive {
+		for _, sec := range m.List.Sections {
+			ss := ui.TemplateSheetSection{Title: sec.Title}
+			for _, row := range sec.Rows {
+				ss.Rows = append(ss.Rows, ui.TemplateSheetRow{Title: row.Title, Description: row.Description})
+			}
+			p.Sheet = append(p.Sheet, ss)
+		}
+	}
+	// The phone shows the poll only when it is what is sent: with another
+	// style the poll form is never seen, and two forms would not fit a
+	// phone's screen above the editor.
+	if poll := rd.Poll; poll != nil && rd.Style == app.TemplateDeliveryPoll {
+		pv := &ui.TemplatePollView{Question: poll.Name}
+		if in := poll.Intro; in != nil {
+			pv.Intro, pv.IntroText = true, in.Text
+			if in.Header != nil && in.Header.Type != app.TemplateHeaderText {
+				pv.IntroKind, pv.IntroName, pv.IntroImage = s.headerFile(ctx, in.Header)
+			}
+		}
+		for _, o := range poll.Options {
+			pv.Options = append(pv.Options, o.Title)
+		}
+		p.Poll = pv
 	}
 	count := func(id, label, path string, max int) {
 		if n, ok := rd.Lengths[path]; ok {
@@ -462,6 +483,15 @@ func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd temp
 	}
 	count("list-button", "List button", "list.button", template.ListButtonMax)
 	count("text", "Plain text", "text", template.TextMax)
+}
+
+// headerFile is a file header's kind, the file's name and, for a
+// picture, its thumbnail.
+func (s *Server) headerFile(ctx context.Context, h *app.TemplateHeader) (kind, name, thumb string) {
+	if md, err := s.db.Media(ctx, h.MediaID); err == nil {
+		return h.Type, mediaName(md), mediaCard(md).Thumb
+	}
+	return h.Type, "", ""
 }
 
 // templateSlots are the parts of the editor a problem is shown beside, by

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -227,5 +228,65 @@ func TestTheEditorPreviewPatchesTheBubbleAndProblems(t *testing.T) {
 	i := strings.Index(out, `id="problems-body"`)
 	if i < 0 || !strings.Contains(out[i:i+strings.Index(out[i:], "</ul>")], "<li>") {
 		t.Error("an undeclared placeholder is not named beside the body")
+	}
+}
+
+// previewPatches posts the form to the live preview as Datastar does and
+// returns its patches.
+func previewPatches(t *testing.T, ts *testServer, session, body string) string {
+	t.Helper()
+	hr, _ := http.NewRequest("POST", ts.url+"/templates/preview", strings.NewReader(body))
+	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	hr.Header.Set("Datastar-Request", "true")
+	hr.AddCookie(&http.Cookie{Name: "smartbot_session", Value: session})
+	res, err := ts.client.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func TestThePreviewShowsThePollOrTheListsMenuThatIsSent(t *testing.T) {
+	ts := newTestServer(t)
+	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
+	buttons := []string{"kind", "buttons", "button_title_0", "See the catalog", "button_title_1", "My orders"}
+	list := []string{"kind", "list", "list_button", "Open the menu", "section_title_0", "Flowers",
+		"section_rows_0", "roses | Red roses | By the dozen\ntulips | Tulips"}
+	long := "Hello! " + strings.Repeat("We have fresh flowers every morning. ", 12) + "\nWhat would you like?"
+	tests := []struct {
+		name        string
+		form        string
+		want, unwnt []string
+	}{
+		{"a buttons template sent as a poll", templateFormBody("menu", "Pick one", append(buttons, "delivery_style", "poll")...),
+			[]string{`id="preview-poll"`, `<div class="poll-question">Pick one</div>`, "<span>See the catalog</span>", "<span>My orders</span>"},
+			[]string{`id="preview-intro"`, `id="preview-bubble"`}},
+		{"a long message sent as a poll comes first, as its intro", templateFormBody("menu", long, append(buttons, "delivery_style", "poll")...),
+			[]string{`id="preview-intro"`, "fresh flowers every morning", `id="preview-poll"`, "<span>My orders</span>"}, nil},
+		{"the same template sent as text shows the buttons, not a poll", templateFormBody("menu", "Pick one", append(buttons, "delivery_style", "text")...),
+			[]string{`id="preview-bubble"`, `<div class="bubble-button">See the catalog</div>`}, []string{`id="preview-poll"`}},
+		{"an interactive list shows its opened menu", templateFormBody("menu", "Our flowers", append(list, "delivery_style", "interactive")...),
+			[]string{`id="preview-sheet"`, `<div class="sheet-title">Open the menu</div>`, `<div class="sheet-section">Flowers</div>`,
+				"<span>Red roses</span>", `<span class="sheet-desc">By the dozen</span>`, "<span>Tulips</span>"}, []string{`id="preview-poll"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := previewPatches(t, ts, viewer, tt.form)
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("the patches lack %s:\n%.3000s", want, out)
+				}
+			}
+			for _, unwanted := range tt.unwnt {
+				if strings.Contains(out, unwanted) {
+					t.Errorf("the patches show %s", unwanted)
+				}
+			}
+		})
 	}
 }
