@@ -2,9 +2,12 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -288,5 +291,54 @@ func TestThePreviewShowsThePollOrTheListsMenuThatIsSent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// diffLines are a line diff's lines on a page, by their mark: "removed",
+// "added" or "same".
+func diffLines(page, field string) map[string][]string {
+	i := strings.Index(page, `id="diff-`+field+`"`)
+	if i < 0 {
+		return nil
+	}
+	part := page[i:]
+	part = part[:strings.Index(part, "</ul>")]
+	out := map[string][]string{}
+	for _, m := range regexp.MustCompile(`<li class="diff-(\w+)">.*?<span class="diff-text">(.*?)</span>`).FindAllStringSubmatch(part, -1) {
+		out[m[1]] = append(out[m[1]], html.UnescapeString(m[2]))
+	}
+	return out
+}
+
+func TestASavedVersionShowsWhatDiffersFromTheCurrentOne(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	postTemplateForm(ts, operator, "/templates", templateFormBody("opening_hours", "Hello\nSee you\nBye\nWe open at 9", "footer", "The old footer"))
+	tp := onlyTemplate(t, ts)
+	res, body := postTemplateForm(ts, operator, "/templates/"+tp.ID, templateFormBody("opening_hours", "We open at 10\nHello\nSee you\nBye",
+		"footer", "The new footer", "version", "1"))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving version 2: %d\n%.1000s", res.StatusCode, body)
+	}
+
+	_, page := ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/versions/1", cookie: operator})
+	got := diffLines(string(page), "body")
+	want := map[string][]string{"same": {"Hello", "See you", "Bye"}, "removed": {"We open at 9"}, "added": {"We open at 10"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the body's line diff is %q, want %q", got, want)
+	}
+	i := strings.Index(string(page), `id="diff-footer"`)
+	if i < 0 || !strings.Contains(string(page)[i:], "The old footer") || !strings.Contains(string(page)[i:], "The new footer") {
+		t.Errorf("the footer's old and new values are not shown:\n%.3000s", page)
+	}
+	for _, unchanged := range []string{`id="diff-name"`, `id="diff-kind"`, `id="diff-header"`, `id="diff-delivery_style"`, `id="diff-same"`} {
+		if strings.Contains(string(page), unchanged) {
+			t.Errorf("the diff shows %s, which did not change", unchanged)
+		}
+	}
+
+	_, page = ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/versions/2", cookie: operator})
+	if !strings.Contains(string(page), "This version is the same as the current one.") || strings.Contains(string(page), `id="diff-body"`) {
+		t.Errorf("the current version's page does not say it is the same:\n%.3000s", page)
 	}
 }
