@@ -1216,6 +1216,13 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 		"variables":[{"name":"name","type":"text","required":true,"example":"Ann"}]}`); status != http.StatusCreated {
 		t.Fatalf("POST /api/templates: %d %s", status, body)
 	}
+	var list struct{ ID string }
+	status, body := apiRequest(t, http.MethodPost, base+"/api/templates", key, `{"name":"flower_menu","kind":"list","delivery_style":"interactive",
+		"body":"Which flowers would you like?","list":{"button":"See the flowers","sections":[{"title":"Bouquets","rows":[
+		{"id":"roses","title":"Red roses","description":"A dozen, long stems"},{"id":"tulips","title":"Tulips"}]}]}}`)
+	if err := json.Unmarshal([]byte(body), &list); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/templates (a list): %d %s", status, body)
+	}
 	b := newBrowser(t, chrome, base)
 	b.signIn(email, password)
 	sizes := []struct {
@@ -1227,7 +1234,7 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 		b.viewport(vp.width, vp.height, vp.mobile)
 		b.do(chromedp.Navigate(base+"/templates"), chromedp.WaitVisible(chromedp.CSS("#templates table")))
 		b.checkFits("templates-" + vp.name)
-		b.do(chromedp.Click(chromedp.CSS("#templates a")), chromedp.WaitVisible(chromedp.CSS("#preview-bubble")))
+		b.do(chromedp.Click(chromedp.Search(`//div[@id="templates"]//a[text()="welcome_menu_for_new_customers"]`)), chromedp.WaitVisible(chromedp.CSS("#preview-bubble")))
 		if got := b.text("#preview-body"); got != "Hi Ann, what would you like to do today?" {
 			t.Errorf("%s: the preview's body reads %q", vp.name, got)
 		}
@@ -1246,6 +1253,14 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 			t.Errorf("%s: the page reloaded to update the preview", vp.name)
 		}
 		b.checkFits("template-editor-typed-" + vp.name)
+		b.do(chromedp.Evaluate[chromedp.Void](`const s = document.querySelector('#tpl-style'); s.value = "poll"; s.dispatchEvent(new Event('input', {bubbles: true}))`))
+		b.waitUntil("the preview to show the poll", `document.querySelectorAll('#preview-poll .poll-options li').length === 2`, 5*time.Second)
+		b.checkFits("template-poll-" + vp.name)
+		b.do(chromedp.Navigate(base+"/templates/"+list.ID), chromedp.WaitVisible(chromedp.CSS("#preview-sheet")))
+		if got := b.text("#preview-sheet .sheet-title"); got != "See the flowers" {
+			t.Errorf("%s: the list's opened menu is titled %q", vp.name, got)
+		}
+		b.checkFits("template-sheet-" + vp.name)
 	}
 	b.checkNoPageErrors()
 }
