@@ -154,7 +154,8 @@ func (s *Server) pageTemplateVersion(w http.ResponseWriter, r *http.Request) err
 	}
 	p.Layout.Title = cur.Name + ": version " + strconv.Itoa(n)
 	p.ReadOnly, p.ArchiveURL, p.Action = true, "", ""
-	p.Diff = &ui.TemplateDiff{Version: n, Current: cur.Version, CurrentURL: templatePath(cur.ID), Fields: s.templateDiff(r.Context(), v, cur)}
+	p.Diff = &ui.TemplateDiff{Version: n, Current: cur.Version, CurrentURL: templatePath(cur.ID), Name: cur.Name,
+		VersionsURL: templatePath(cur.ID, "versions"), Fields: s.templateDiff(r.Context(), v, cur)}
 	return render(w, r, http.StatusOK, ui.TemplateEditor(p))
 }
 
@@ -440,7 +441,7 @@ func readTemplateForm(r *http.Request) ui.TemplateForm {
 	v := r.PostForm
 	f := ui.TemplateForm{Name: v.Get("name"), Kind: v.Get("kind"), DeliveryStyle: v.Get("delivery_style"), Category: v.Get("category"),
 		Language: v.Get("language"), HeaderType: v.Get("header_type"), HeaderText: v.Get("header_text"), HeaderMedia: v.Get("header_media"),
-		Body: v.Get("body"), Footer: v.Get("footer"), ListButton: v.Get("list_button"), Note: v.Get("note"), Triggers: v["trigger"]}
+		Body: lf(v.Get("body")), Footer: v.Get("footer"), ListButton: v.Get("list_button"), Note: v.Get("note"), Triggers: v["trigger"]}
 	for i := 0; i < template.ButtonsMax; i++ {
 		n := strconv.Itoa(i)
 		f.Buttons = append(f.Buttons, ui.TemplateButtonInput{ID: v.Get("button_id_" + n), Title: v.Get("button_title_" + n)})
@@ -450,7 +451,7 @@ func readTemplateForm(r *http.Request) ui.TemplateForm {
 		if _, ok := v["section_rows_"+n]; !ok {
 			break
 		}
-		f.Sections = append(f.Sections, ui.TemplateSectionInput{Title: v.Get("section_title_" + n), Rows: v.Get("section_rows_" + n)})
+		f.Sections = append(f.Sections, ui.TemplateSectionInput{Title: v.Get("section_title_" + n), Rows: lf(v.Get("section_rows_" + n))})
 	}
 	for i := 0; i < template.VariablesMax+formVarsMore; i++ {
 		n := strconv.Itoa(i)
@@ -461,6 +462,12 @@ func readTemplateForm(r *http.Request) ui.TemplateForm {
 			Required: v.Get("var_required_"+n) != "", Example: v.Get("var_example_" + n), Default: v.Get("var_default_" + n)})
 	}
 	return f
+}
+
+// lf ends a textarea's lines with "\n" alone: browsers post them with
+// "\r\n", which WhatsApp would count and show as an extra character.
+func lf(s string) string {
+	return strings.ReplaceAll(s, "\r\n", "\n")
 }
 
 // slug makes an id out of a title for a button or row left without one:

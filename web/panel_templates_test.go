@@ -337,8 +337,21 @@ func TestASavedVersionShowsWhatDiffersFromTheCurrentOne(t *testing.T) {
 		}
 	}
 
+	if !strings.Contains(string(page), `<li><a href="/templates/`+tp.ID+`/versions">Versions</a></li>`) {
+		t.Error("the version's breadcrumb does not lead back to the versions")
+	}
+
 	_, page = ts.do(req{method: "GET", path: "/templates/" + tp.ID + "/versions/2", cookie: operator})
 	if !strings.Contains(string(page), "This version is the same as the current one.") || strings.Contains(string(page), `id="diff-body"`) {
 		t.Errorf("the current version's page does not say it is the same:\n%.3000s", page)
+	}
+}
+
+func TestATemplatesLinesAreSavedWithoutTheBrowsersCarriageReturns(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	postTemplateForm(ts, operator, "/templates", templateFormBody("two_lines", "Hello\r\nBye"))
+	if got := onlyTemplate(t, ts).Body; got != "Hello\nBye" {
+		t.Errorf("the body was saved as %q", got)
 	}
 }

@@ -1262,5 +1262,19 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 		}
 		b.checkFits("template-sheet-" + vp.name)
 	}
+	// A second version, then the first one's changes against it.
+	b.viewport(390, 844, true)
+	b.do(chromedp.Navigate(base+"/templates/"+list.ID), chromedp.WaitVisible(chromedp.CSS("#tpl-body")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-body').value = "Which flowers?\nWe deliver on Sundays too."`),
+		chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	for _, vp := range sizes[:2] {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		b.do(chromedp.Navigate(base+"/templates/"+list.ID+"/versions/1"), chromedp.WaitVisible(chromedp.CSS("#template-diff")))
+		added := read(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#diff-body .diff-added .diff-text')].map(e => e.textContent)`))
+		if want := []string{"Which flowers?", "We deliver on Sundays too."}; !slices.Equal(added, want) {
+			t.Errorf("%s: the diff's added lines are %q, want %q", vp.name, added, want)
+		}
+		b.checkFits("template-diff-" + vp.name)
+	}
 	b.checkNoPageErrors()
 }

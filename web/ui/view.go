@@ -488,7 +488,10 @@ type TemplateEditorPage struct {
 type TemplateDiff struct {
 	Version, Current int
 	CurrentURL       string
-	Fields           []TemplateDiffField
+	// Name is the template's current name, and VersionsURL its versions'
+	// page: the breadcrumb's links.
+	Name, VersionsURL string
+	Fields            []TemplateDiffField
 }
 
 // TemplateDiffField is one field that differs: Lines for a field of many
