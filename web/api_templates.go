@@ -231,7 +231,7 @@ func (s *Server) apiPreviewTemplate(w http.ResponseWriter, r *http.Request) erro
 	case in.Template != nil:
 		t = *in.Template
 		t.Normalize()
-		problems = template.Validate(t, s.mediaLookup(ctx))
+		problems = template.Validate(t, template.LookupMedia(ctx, s.db))
 		c, err = template.CompileDraft(t)
 	case app.ValidID(app.PrefixTemplate, in.TemplateID):
 		if in.Version > 0 {
@@ -287,15 +287,4 @@ func (s *Server) renderOptions(ctx context.Context) (template.RenderOptions, err
 	}
 	locale, err := s.settings.Locale(ctx)
 	return template.RenderOptions{Zone: zone, Currency: currency, Locale: locale}, err
-}
-
-// mediaLookup tells the template engine what a media header points at.
-func (s *Server) mediaLookup(ctx context.Context) template.MediaLookup {
-	return func(id string) (app.MediaKind, string, bool) {
-		m, err := s.db.Media(ctx, id)
-		if err != nil {
-			return "", "", false
-		}
-		return m.Kind, m.Status, true
-	}
 }

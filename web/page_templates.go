@@ -382,7 +382,7 @@ func (s *Server) draft(ctx context.Context, f ui.TemplateForm) app.Template {
 // with problems (a refused save's) and the draft's own.
 func (s *Server) templatePreview(ctx context.Context, f ui.TemplateForm, problems []app.FieldError) (ui.TemplatePreview, error) {
 	t := s.draft(ctx, f)
-	problems = append(problems, template.Validate(t, s.mediaLookup(ctx))...)
+	problems = append(problems, template.Validate(t, template.LookupMedia(ctx, s.db))...)
 	var p ui.TemplatePreview
 	c, err := template.CompileDraft(t)
 	if err == nil {

@@ -117,13 +117,7 @@ func (s *Service) ArchiveTx(ctx context.Context, tx *store.Tx, id string) (app.T
 func (s *Service) check(ctx context.Context, tx *store.Tx, t *app.Template, note string) error {
 	t.Name = strings.TrimSpace(t.Name)
 	t.Normalize()
-	errs := Validate(*t, func(id string) (app.MediaKind, string, bool) {
-		m, err := tx.Media(ctx, id)
-		if err != nil {
-			return "", "", false
-		}
-		return m.Kind, m.Status, true
-	})
+	errs := Validate(*t, LookupMedia(ctx, tx))
 	if fe := app.CheckText("note", note, 500, false); fe != nil {
 		errs = append(errs, *fe)
 	}
@@ -131,4 +125,18 @@ func (s *Service) check(ctx context.Context, tx *store.Tx, t *app.Template, note
 		return app.Invalid(errs...)
 	}
 	return nil
+}
+
+// LookupMedia is the MediaLookup of a media library as lib (a *store.DB,
+// or a *store.Tx to see what it has written) holds it.
+func LookupMedia(ctx context.Context, lib interface {
+	Media(ctx context.Context, id string) (app.Media, error)
+}) MediaLookup {
+	return func(id string) (app.MediaKind, string, bool) {
+		m, err := lib.Media(ctx, id)
+		if err != nil {
+			return "", "", false
+		}
+		return m.Kind, m.Status, true
+	}
 }
