@@ -124,15 +124,8 @@ func (s *Server) apiUploadMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var uses []app.MediaUse
-	if in.ProductID != "" {
-		if uses, err = s.db.MediaUses(r.Context(), m.ID); err != nil {
-			return err
-		}
-	}
 	w.Header().Set("Location", "/api/media/"+m.ID)
-	writeJSON(w, http.StatusAccepted, newMediaJSON(m, uses))
-	return nil
+	return s.writeMedia(w, r, http.StatusAccepted, m)
 }
 
 // uploadError turns a failure to read an upload into what its sender can
@@ -171,11 +164,16 @@ func (s *Server) apiMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	uses, err := s.db.MediaUses(r.Context(), id)
+	return s.writeMedia(w, r, http.StatusOK, m)
+}
+
+// writeMedia answers with m's record and what uses it.
+func (s *Server) writeMedia(w http.ResponseWriter, r *http.Request, status int, m app.Media) error {
+	uses, err := s.db.MediaUses(r.Context(), m.ID)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newMediaJSON(m, uses))
+	writeJSON(w, status, newMediaJSON(m, uses))
 	return nil
 }
 
@@ -240,12 +238,7 @@ func (s *Server) apiUpdateMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	uses, err := s.db.MediaUses(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newMediaJSON(m, uses))
-	return nil
+	return s.writeMedia(w, r, http.StatusOK, m)
 }
 
 func (s *Server) apiDeleteMedia(w http.ResponseWriter, r *http.Request) error {

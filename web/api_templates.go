@@ -79,8 +79,7 @@ func (s *Server) apiTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(t.Version)))
-	writeJSON(w, http.StatusOK, t)
+	writeTemplate(w, t)
 	return nil
 }
 
@@ -110,8 +109,7 @@ func (s *Server) apiUpdateTemplate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(t.Version)))
-	writeJSON(w, http.StatusOK, t)
+	writeTemplate(w, t)
 	return nil
 }
 
@@ -180,8 +178,7 @@ func (s *Server) apiRollbackTemplate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(t.Version)))
-	writeJSON(w, http.StatusOK, t)
+	writeTemplate(w, t)
 	return nil
 }
 
@@ -287,4 +284,11 @@ func (s *Server) renderOptions(ctx context.Context) (template.RenderOptions, err
 	}
 	locale, err := s.settings.Locale(ctx)
 	return template.RenderOptions{Zone: zone, Currency: currency, Locale: locale}, err
+}
+
+// writeTemplate answers with t at its latest version, its ETag the version
+// a PUT names in If-Match.
+func writeTemplate(w http.ResponseWriter, t app.Template) {
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(t.Version)))
+	writeJSON(w, http.StatusOK, t)
 }
