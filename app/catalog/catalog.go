@@ -44,7 +44,7 @@ type NewProduct struct {
 
 func (in NewProduct) product() (app.Product, error) {
 	p := app.Product{ID: app.NewID(app.PrefixProduct), SKU: in.SKU, Name: in.Name, Description: in.Description,
-		Category: in.Category, Currency: in.Currency, Stock: in.Stock, Active: true, Media: []app.ProductMedia{}}
+		Category: in.Category, Currency: in.Currency, Stock: in.Stock, Active: true}
 	if in.Active != nil {
 		p.Active = *in.Active
 	}
