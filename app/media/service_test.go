@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"image/jpeg"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -79,20 +78,7 @@ func (s *shop) process(t *testing.T, m app.Media) app.Media {
 // temporary folder included.
 func (s *shop) stored(t *testing.T) []string {
 	t.Helper()
-	root := filepath.Join(s.dir, "media")
-	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		out = append(out, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return files(t, filepath.Join(s.dir, "media"))
 }
 
 func TestAPhotoTakenSidewaysComesOutUprightInEverySizeWithNoMetadata(t *testing.T) {
