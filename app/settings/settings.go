@@ -108,12 +108,7 @@ func (s *Service) SetTimezoneTx(ctx context.Context, tx *store.Tx, name string) 
 
 // Currency is the shop's ISO 4217 code, or "" until the owner sets one.
 func (s *Service) Currency(ctx context.Context) (string, error) {
-	var code string
-	err := s.db.Setting(ctx, app.SettingCurrency, &code)
-	if app.ErrorCode(err) == app.ENOTFOUND {
-		return "", nil
-	}
-	return code, err
+	return s.text(ctx, app.SettingCurrency, "")
 }
 
 // SetCurrency sets the shop's currency, a code like USD.
@@ -133,12 +128,17 @@ func (s *Service) SetCurrencyTx(ctx context.Context, tx *store.Tx, code string) 
 // Locale is how the shop's messages write numbers and dates, one of
 // app.Locales: "en" until the owner chooses.
 func (s *Service) Locale(ctx context.Context) (string, error) {
-	code := "en"
-	err := s.db.Setting(ctx, app.SettingLocale, &code)
+	return s.text(ctx, app.SettingLocale, "en")
+}
+
+// text reads the text setting key, or def while it is not set.
+func (s *Service) text(ctx context.Context, key, def string) (string, error) {
+	v := def
+	err := s.db.Setting(ctx, key, &v)
 	if app.ErrorCode(err) == app.ENOTFOUND {
-		return "en", nil
+		return def, nil
 	}
-	return code, err
+	return v, err
 }
 
 // SetLocaleTx sets how the shop's messages write numbers and dates.
