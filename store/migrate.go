@@ -171,18 +171,47 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	for _, m := range pending {
-		err := db.Write(ctx, func(tx *Tx) error {
-			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `insert into schema_migrations (version, name, applied_at) values (?, ?, ?)`,
-				m.Version, m.Name, app.FormatTime(db.now()))
-			return err
-		})
-		if err != nil {
+		if err := db.apply(ctx, m); err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.Name, err)
 		}
 		db.log.Info("applied migration", "name", m.Name)
 	}
 	return nil
+}
+
+// rebuildMarker starts a migration that rebuilds a table other tables refer
+// to. SQLite's way (https://sqlite.org/lang_altertable.html, "other kinds
+// of table schema changes") needs foreign keys off while the old table goes
+// and its copy takes the name, which can only be switched outside a
+// transaction; the references are then checked inside it, before commit.
+const rebuildMarker = "-- smartbot: rebuilds tables"
+
+// apply runs one migration and records it, in one transaction.
+func (db *DB) apply(ctx context.Context, m Migration) error {
+	rebuild := strings.HasPrefix(m.SQL, rebuildMarker)
+	if rebuild {
+		// The write pool has one connection, so the pragma holds for the
+		// transaction below.
+		if _, err := db.W.ExecContext(ctx, `pragma foreign_keys = off`); err != nil {
+			return err
+		}
+		defer db.W.ExecContext(context.WithoutCancel(ctx), `pragma foreign_keys = on`)
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return err
+		}
+		if rebuild {
+			var n int
+			if err := tx.QueryRowContext(ctx, `select count(*) from pragma_foreign_key_check`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("%d rows refer to rows that are not there after the rebuild", n)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `insert into schema_migrations (version, name, applied_at) values (?, ?, ?)`,
+			m.Version, m.Name, app.FormatTime(db.now()))
+		return err
+	})
 }
