@@ -243,7 +243,7 @@ func (s *Simulator) notify() {
 }
 
 // Changed returns a channel closed at the next change (a message sent, a
-// status, a customer, the connection). Take it before checking what you
+// status, a customer, the connection, a happening the handler took). Take it before checking what you
 // wait for, then wait on it, so no change slips between the two.
 func (s *Simulator) Changed() <-chan struct{} {
 	s.mu.Lock()
@@ -318,8 +318,14 @@ func (s *Simulator) call(ctx context.Context, handle app.InboundHandler, p pendi
 	}
 	s.mu.Unlock()
 	m.Lock()
-	defer m.Unlock()
-	return handle(ctx, p.h)
+	err := handle(ctx, p.h)
+	m.Unlock()
+	if err == nil {
+		s.mu.Lock()
+		s.notify() // waiters on Changed may be waiting for the handler to have it
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // flush hands over what was kept, in order; a chat whose first happening is
