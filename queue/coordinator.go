@@ -284,7 +284,7 @@ func (r *Runner) round(pending []result, stopping bool) ([]result, int, error) {
 		case p.err == nil:
 			p.q.processed.Add(1)
 		default:
-			if _, ok := snoozed(p.err); !ok {
+			if _, ok := Snoozed(p.err); !ok {
 				p.q.failed.Add(1)
 			}
 		}
@@ -425,7 +425,7 @@ func (r *Runner) settle(ctx context.Context, tx *store.Tx, pending []result, now
 		case p.err == nil:
 			done = append(done, p.job.ID)
 		default:
-			if d, ok := snoozed(p.err); ok {
+			if d, ok := Snoozed(p.err); ok {
 				r.log.Debug("job snoozed", "queue", p.q.name, "id", p.job.ID, "attempt", p.job.Attempt, "for", d)
 				p.due = now.Add(d)
 				if _, err := tx.ExecContext(ctx, releaseSQL, app.FormatTime(p.due), p.job.ID); err != nil {

@@ -44,8 +44,10 @@ func (e snoozeError) Error() string { return fmt.Sprintf("snoozed for %s", e.d) 
 // attempt and only chooses the delay. A negative d counts as zero.
 func Snooze(d time.Duration) error { return snoozeError{max(d, 0)} }
 
-// snoozed reports whether err asks to snooze, and for how long.
-func snoozed(err error) (time.Duration, bool) {
+// Snoozed reports whether err asks to snooze, and for how long. The runner
+// asks it of every failed job; a test driving a handler by hand learns from
+// it when to come back.
+func Snoozed(err error) (time.Duration, bool) {
 	var s snoozeError
 	if errors.As(err, &s) {
 		return s.d, true
@@ -95,3 +97,4 @@ func nextDelay(err error, attempt int, cfg Config) (time.Duration, bool) {
 	}
 	return cfg.Backoff(attempt), true
 }
+

@@ -231,37 +231,49 @@ func (db *DB) ListMessages(ctx context.Context, f MessageFilter) (list []app.Mes
 	return list, next, nil
 }
 
-// SentTo is when a chat was last sent a message.
+// SentTo is when a chat was last sent a message, and whether the customer
+// was outside the 24-hour window then.
 type SentTo struct {
 	Chat string
 	At   time.Time
+	Cold bool
 }
 
-// PacingSince returns what the sender's pacing must know after a restart:
-// every message sent since from (its chat and time, oldest first) and how
-// many of those since cold went to customers outside the 24-hour window.
-func (db *DB) PacingSince(ctx context.Context, from, coldFrom time.Time) (sent []SentTo, cold int, err error) {
-	rows, err := db.query(ctx, `select chat_jid, sent_at from messages
-		where direction = 'out' and sent_at >= ? order by sent_at`, since(from))
+// PacingSince returns what the sender's pacing must know after a restart,
+// oldest first: every message sent since from, and every cold one (to a
+// customer outside the 24-hour window) sent since coldFrom.
+func (db *DB) PacingSince(ctx context.Context, from, coldFrom time.Time) ([]SentTo, error) {
+	rows, err := db.query(ctx, `select chat_jid, sent_at, cold from messages
+		where direction = 'out' and (sent_at >= ? or (cold = 1 and sent_at >= ?)) order by sent_at`, since(from), since(coldFrom))
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: pacing: %w", err)
+		return nil, fmt.Errorf("store: pacing: %w", err)
 	}
 	defer rows.Close()
+	var sent []SentTo
 	for rows.Next() {
 		var s SentTo
 		var at string
-		if err := rows.Scan(&s.Chat, &at); err != nil {
-			return nil, 0, fmt.Errorf("store: pacing: %w", err)
+		if err := rows.Scan(&s.Chat, &at, &s.Cold); err != nil {
+			return nil, fmt.Errorf("store: pacing: %w", err)
 		}
 		s.At = ts(at)
 		sent = append(sent, s)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("store: pacing: %w", err)
+		return nil, fmt.Errorf("store: pacing: %w", err)
 	}
-	err = db.queryRow(ctx, `select count(*) from messages where direction = 'out' and cold = 1 and sent_at >= ?`, since(coldFrom)).Scan(&cold)
+	return sent, nil
+}
+
+// EarlierQueued reports whether a message to the same customer, queued
+// before m, is still waiting: messages to one chat go out in the order they
+// were stored (rowid order: several may share a millisecond).
+func (db *DB) EarlierQueued(ctx context.Context, m app.Message) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `select exists (select 1 from messages where customer_id = ? and direction = 'out'
+		and status = 'queued' and rowid < (select rowid from messages where id = ?))`, m.CustomerID, m.ID).Scan(&n)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: pacing: %w", err)
+		return false, fmt.Errorf("store: earlier queued: %w", err)
 	}
-	return sent, cold, nil
+	return n == 1, nil
 }

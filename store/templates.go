@@ -194,6 +194,18 @@ func template(ctx context.Context, read rowReader, id string) (app.Template, err
 	return t, nil
 }
 
+// TemplateByName returns the template called name.
+func (db *DB) TemplateByName(ctx context.Context, name string) (app.Template, error) {
+	t, err := scanTemplate(db.queryRow(ctx, `select `+templateColumns+` from message_templates where name = ?`, name).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, notFound("template", name)
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: get template %s: %w", name, err)
+	}
+	return t, nil
+}
+
 // TemplateFilter narrows ListTemplates. Empty fields match everything.
 type TemplateFilter struct {
 	Kind   string
