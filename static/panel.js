@@ -96,14 +96,73 @@ if (streamEl && badge) {
   }, 5000);
 }
 
-// Uploads: the media library's upload form (form[data-upload]) becomes a
-// drop zone. Files dropped on it or chosen with it are sent one by one to
-// the API (data-upload) with XMLHttpRequest, which reports progress, each
-// with a <progress> bar and, when refused, the server's reason. The session
-// cookie signs the request; being same-origin, it passes the server's
-// cross-origin check. A file sent is handed to the live grid: its entry
-// here goes once its card is there. Without this, the form posts the files
-// to /library and the page comes back with a notice.
+// Uploads, shared by the media library and the template editor's header:
+// a file goes to the media upload API with XMLHttpRequest, which reports
+// progress (fetch does not). The session cookie signs the request; being
+// same-origin, it passes the server's cross-origin check.
+const uploadNouns = { image: "picture", video: "video", audio: "audio file", document: "document" };
+const uploadKind = (type) => {
+  if (type.startsWith("image/")) return "image";
+  if (type.startsWith("video/")) return "video";
+  if (type.startsWith("audio/")) return "audio";
+  if (type === "application/pdf") return "document";
+  return "";
+};
+const megabytes = (n) => {
+  const v = n / 1048576;
+  return (Number.isInteger(v) ? v : v.toFixed(1)) + " MB";
+};
+// uploadLimits reads an element's data-limits: the size caps by kind.
+const uploadLimits = (el) => {
+  try {
+    return JSON.parse(el.dataset.limits || "{}");
+  } catch {
+    return {};
+  }
+};
+// The server checks every file's bytes; this only spares sending one
+// that is plainly too big (the server would cut it off mid-way), with the
+// server's own wording.
+const tooBig = (file, limits) => {
+  const kind = uploadKind(file.type);
+  const limit = limits[kind];
+  if (!limit || file.size <= limit) return "";
+  const noun = uploadNouns[kind];
+  return `The ${noun} is ${megabytes(file.size)}; Smartbot takes ${noun === "audio file" ? "audio files" : noun + "s"} of at most ${megabytes(limit)}.`;
+};
+// sendUpload posts file, with the form fields in fields, to endpoint, and
+// calls on.progress(loaded, total) as it goes, then on.stored(media) with
+// the stored record, or on.failed(message) with the server's reason.
+const sendUpload = (endpoint, file, fields, on) => {
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", endpoint);
+  xhr.responseType = "json";
+  xhr.setRequestHeader("Accept", "application/json");
+  xhr.upload.addEventListener("progress", (e) => {
+    if (e.lengthComputable) on.progress(e.loaded, e.total);
+  });
+  xhr.addEventListener("load", () => {
+    const answer = xhr.response || {};
+    if (xhr.status !== 202 || !answer.id) {
+      on.failed(answer.detail || `The upload failed: the server answered ${xhr.status}. Try again.`);
+      return;
+    }
+    on.stored(answer);
+  });
+  xhr.addEventListener("error", () => on.failed("The upload was cut off. Check the connection and try again."));
+  xhr.addEventListener("abort", () => on.failed("The upload was stopped."));
+  const data = new FormData();
+  for (const [name, value] of Object.entries(fields)) data.append(name, value);
+  data.append("file", file, file.name);
+  xhr.send(data);
+};
+
+// The media library's upload form (form[data-upload]) becomes a drop
+// zone. Files dropped on it or chosen with it are sent one by one to the
+// API (data-upload), each with a <progress> bar and, when refused, the
+// server's reason. A file sent is handed to the live grid: its entry here
+// goes once its card is there. Without this, the form posts the files to
+// /library and the page comes back with a notice.
 const uploadForm = document.querySelector("form[data-upload]");
 if (uploadForm) {
   const endpoint = uploadForm.dataset.upload;
@@ -111,38 +170,11 @@ if (uploadForm) {
   const zone = uploadForm.querySelector(".dropzone");
   const list = uploadForm.querySelector("#uploads");
   const alt = uploadForm.querySelector('input[name="alt"]');
-  let limits = {};
-  try {
-    limits = JSON.parse(uploadForm.dataset.limits || "{}");
-  } catch {
-    limits = {};
-  }
+  const limits = uploadLimits(uploadForm);
   zone.dataset.enhanced = "";
   zone.querySelector(".dropzone-more").hidden = false;
   uploadForm.querySelector("#upload-actions").hidden = true;
   input.required = false;
-
-  const nouns = { image: "picture", video: "video", audio: "audio file", document: "document" };
-  const kindOf = (type) => {
-    if (type.startsWith("image/")) return "image";
-    if (type.startsWith("video/")) return "video";
-    if (type.startsWith("audio/")) return "audio";
-    if (type === "application/pdf") return "document";
-    return "";
-  };
-  const mb = (n) => {
-    const v = n / 1048576;
-    return (Number.isInteger(v) ? v : v.toFixed(1)) + " MB";
-  };
-  // The server checks every file's bytes; this only spares sending one
-  // that is plainly too big, with the server's own wording.
-  const tooBig = (file) => {
-    const kind = kindOf(file.type);
-    const limit = limits[kind];
-    if (!limit || file.size <= limit) return "";
-    const noun = nouns[kind];
-    return `The ${noun} is ${mb(file.size)}; Smartbot takes ${noun === "audio file" ? "audio files" : noun + "s"} of at most ${mb(limit)}.`;
-  };
 
   // Entries waiting for their card in the grid, by media id.
   const waiting = new Map();
@@ -180,43 +212,32 @@ if (uploadForm) {
       bar.remove();
       state.textContent = message;
     };
-    const refused = tooBig(file);
+    const refused = tooBig(file, limits);
     if (refused) {
       fail(refused);
       return;
     }
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", endpoint);
-    xhr.responseType = "json";
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.addEventListener("progress", (e) => {
-      if (!e.lengthComputable) return;
-      bar.max = e.total;
-      bar.value = e.loaded;
-      state.textContent = Math.floor((100 * e.loaded) / e.total) + "%";
+    const fields = {};
+    if (alt && alt.value.trim()) fields.alt = alt.value.trim();
+    sendUpload(endpoint, file, fields, {
+      progress(loaded, total) {
+        bar.max = total;
+        bar.value = loaded;
+        state.textContent = Math.floor((100 * loaded) / total) + "%";
+      },
+      stored(answer) {
+        li.dataset.state = "processing";
+        bar.value = bar.max;
+        state.textContent = "";
+        const link = document.createElement("a");
+        link.href = "/library/" + encodeURIComponent(answer.id);
+        link.textContent = "Uploaded. Processing…";
+        state.append(link);
+        waiting.set(answer.id, li);
+        handOff();
+      },
+      failed: fail,
     });
-    xhr.addEventListener("load", () => {
-      const answer = xhr.response || {};
-      if (xhr.status !== 202 || !answer.id) {
-        fail(answer.detail || `The upload failed: the server answered ${xhr.status}. Try again.`);
-        return;
-      }
-      li.dataset.state = "processing";
-      bar.value = bar.max;
-      state.textContent = "";
-      const link = document.createElement("a");
-      link.href = "/library/" + encodeURIComponent(answer.id);
-      link.textContent = "Uploaded. Processing…";
-      state.append(link);
-      waiting.set(answer.id, li);
-      handOff();
-    });
-    xhr.addEventListener("error", () => fail("The upload was cut off. Check the connection and try again."));
-    xhr.addEventListener("abort", () => fail("The upload was stopped."));
-    const data = new FormData();
-    if (alt && alt.value.trim()) data.append("alt", alt.value.trim());
-    data.append("file", file, file.name);
-    xhr.send(data);
   };
   const sendAll = (files) => {
     for (const file of files) send(file);
@@ -240,5 +261,86 @@ if (uploadForm) {
     e.preventDefault();
     delete zone.dataset.over;
     sendAll(e.dataTransfer.files);
+  });
+}
+
+// The template editor's header upload in place ([data-header-upload]):
+// the file chosen goes to the media library's upload API, as above, while
+// everything typed stays on the page. Once stored, the header picks it:
+// the kind becomes media, the header a file, #tpl-header-media its id (and
+// the Datastar signals bound to them follow), and an input event lets the
+// form post itself to the preview, which shows the file once it is ready.
+// A refusal shows beside the field and changes nothing.
+const headerUpload = document.querySelector("[data-header-upload]");
+if (headerUpload) {
+  const form = headerUpload.closest("form");
+  const input = headerUpload.querySelector('input[type="file"]');
+  const bar = headerUpload.querySelector("progress");
+  const state = headerUpload.querySelector(".upload-state");
+  const pick = form.querySelector('select[name="header_media"]');
+  const limits = uploadLimits(headerUpload);
+  const headerKinds = ["image", "video", "document"];
+  const notHeader = (name) => `${name} cannot be a header: a header shows a picture, an MP4 video or a PDF.`;
+  headerUpload.hidden = false;
+
+  const choose = (select, value) => {
+    if (select.value === value) return;
+    select.value = value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+  const fail = (message) => {
+    headerUpload.dataset.state = "failed";
+    bar.hidden = true;
+    state.textContent = message;
+  };
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    // The same file chosen again is a new upload.
+    input.value = "";
+    if (!file) return;
+    // A voice note is a file Media takes but a header cannot show: it is
+    // refused here, before it is stored.
+    const refused = uploadKind(file.type) === "audio" ? notHeader(file.name) : tooBig(file, limits);
+    if (refused) {
+      fail(refused);
+      return;
+    }
+    headerUpload.dataset.state = "sending";
+    bar.hidden = false;
+    bar.max = Math.max(file.size, 1);
+    bar.value = 0;
+    state.textContent = "Sending " + file.name + "…";
+    input.disabled = true;
+    sendUpload(headerUpload.dataset.headerUpload, file, {}, {
+      progress(loaded, total) {
+        bar.max = total;
+        bar.value = loaded;
+        state.textContent = "Sending " + file.name + ": " + Math.floor((100 * loaded) / total) + "%";
+      },
+      stored(answer) {
+        input.disabled = false;
+        if (!headerKinds.includes(answer.kind)) {
+          fail(notHeader(file.name) + " It was added to Media.");
+          return;
+        }
+        // Labelled as the server labels the files it lists.
+        const labels = { image: "Picture", video: "Video", document: "PDF" };
+        if (![...pick.options].some((o) => o.value === answer.id)) {
+          pick.append(new Option(`${answer.original_name || file.name} (${labels[answer.kind]})`, answer.id));
+        }
+        choose(form.querySelector('select[name="kind"]'), "media");
+        choose(form.querySelector('select[name="header_type"]'), "media");
+        choose(pick, answer.id);
+        headerUpload.dataset.state = "stored";
+        bar.value = bar.max;
+        bar.hidden = true;
+        state.textContent = `Uploaded ${answer.original_name || file.name}, now the header. Media prepares it for WhatsApp; the preview shows it once ready.`;
+        pick.dispatchEvent(new Event("input", { bubbles: true }));
+      },
+      failed(message) {
+        input.disabled = false;
+        fail(message);
+      },
+    });
   });
 }
