@@ -144,7 +144,7 @@ func (s *Server) headerLabel(ctx context.Context, h *app.TemplateHeader) string 
 	case h.Type == app.TemplateHeaderText:
 		return h.Text
 	}
-	if _, name, _ := s.headerFile(ctx, h); name != "" {
+	if name := s.headerFile(ctx, h).Name; name != "" {
 		return h.Type + ": " + name
 	}
 	return h.Type + ": " + h.MediaID

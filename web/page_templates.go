@@ -171,19 +171,40 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request, saved app.Te
 	for _, st := range templateStyles {
 		p.Styles = append(p.Styles, ui.TemplateChoice{Value: st.value, Label: st.label, Selected: f.DeliveryStyle == st.value})
 	}
-	files, err := s.headerFiles(ctx)
+	files, err := s.headerFiles(ctx, f.HeaderMedia)
 	if err != nil {
 		return p, err
 	}
 	for _, m := range files {
-		p.Files = append(p.Files, ui.TemplateChoice{Value: m.ID, Label: mediaName(m) + " (" + mediaKindLabel(m) + ")", Selected: f.HeaderMedia == m.ID})
+		label := mediaName(m) + " (" + mediaKindLabel(m) + ")"
+		if m.Status == app.MediaProcessing {
+			label = mediaName(m) + " (" + mediaKindLabel(m) + ", being processed)"
+		}
+		p.Files = append(p.Files, ui.TemplateChoice{Value: m.ID, Label: label, Selected: f.HeaderMedia == m.ID})
+	}
+	if !p.ReadOnly {
+		p.Upload = &ui.TemplateUpload{Endpoint: "/api/media/upload", Accept: headerAccept, Limits: s.uploadLimits(), Rules: s.headerUploadRules()}
 	}
 	p.Preview, err = s.templatePreview(ctx, f, problems)
 	return p, err
 }
 
-// headerFiles are the media library's ready files a header can show.
-func (s *Server) headerFiles(ctx context.Context) ([]app.Media, error) {
+// headerAccept is the header upload's accept attribute: the kinds a
+// header shows, as the media library takes them.
+const headerAccept = "image/jpeg,image/png,image/webp,image/gif,video/mp4,application/pdf"
+
+// headerUploadRules says what a header upload takes, before anyone tries.
+func (s *Server) headerUploadRules() string {
+	l := s.media.Limits()
+	return "A picture (JPEG, PNG, WebP or GIF) up to " + fileSize(l.For(app.MediaImage)) + ", an MP4 video up to " +
+		fileSize(l.For(app.MediaVideo)) + " or a PDF up to " + fileSize(l.For(app.MediaDocument)) + ". It is added to Media too."
+}
+
+// headerFiles are the media library's ready files a header can show,
+// and the one the form picked (current) whatever its state: a file just
+// uploaded from the editor is still being processed when a refused save
+// shows the form again, and must stay picked.
+func (s *Server) headerFiles(ctx context.Context, current string) ([]app.Media, error) {
 	var out []app.Media
 	for _, k := range []app.MediaKind{app.MediaImage, app.MediaVideo, app.MediaDocument} {
 		list, _, err := s.db.ListMedia(ctx, store.MediaFilter{Kind: k, Status: app.MediaReady, Limit: 500})
@@ -192,7 +213,17 @@ func (s *Server) headerFiles(ctx context.Context) ([]app.Media, error) {
 		}
 		out = append(out, list...)
 	}
-	return out, nil
+	if current == "" || slices.ContainsFunc(out, func(m app.Media) bool { return m.ID == current }) || !app.ValidID(app.PrefixMedia, current) {
+		return out, nil
+	}
+	m, err := s.db.Media(ctx, current)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return out, nil // deleted meanwhile: the problem beside the header says so
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append([]app.Media{m}, out...), nil
 }
 
 // templateForm is a template as the editor's form shows it.
@@ -411,6 +442,7 @@ func (s *Server) templatePreview(ctx context.Context, f ui.TemplateForm, problem
 func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd template.Rendered) {
 	m := rd.Message
 	p.Style, p.Fallback, p.Warnings = rd.Style, rd.Text, rd.Warnings
+	p.Shows, p.SentAs = shownForm(rd)
 	p.Body, p.Footer = m.Body, m.Footer
 	if m.Type == template.MessageText || m.Type == template.MessageMedia {
 		p.Body = m.Text
@@ -419,7 +451,7 @@ func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd temp
 		if h.Type == app.TemplateHeaderText {
 			p.HeaderText = h.Text
 		} else {
-			p.HeaderKind, p.HeaderName, p.HeaderImage = s.headerFile(ctx, h)
+			p.HeaderFile = s.headerFile(ctx, h)
 		}
 	}
 	for _, b := range m.Buttons {
@@ -445,7 +477,7 @@ func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd temp
 		if in := poll.Intro; in != nil {
 			pv.Intro, pv.IntroText = true, in.Text
 			if in.Header != nil && in.Header.Type != app.TemplateHeaderText {
-				pv.IntroKind, pv.IntroName, pv.IntroImage = s.headerFile(ctx, in.Header)
+				pv.IntroFile = s.headerFile(ctx, in.Header)
 			}
 		}
 		for _, o := range poll.Options {
@@ -468,13 +500,38 @@ func (s *Server) fillPreview(ctx context.Context, p *ui.TemplatePreview, rd temp
 	count("text", "Plain text", "text", template.TextMax)
 }
 
-// headerFile is a file header's kind, the file's name and, for a
-// picture, its thumbnail.
-func (s *Server) headerFile(ctx context.Context, h *app.TemplateHeader) (kind, name, thumb string) {
+// headerFile is a file header as the phone shows it: a picture's
+// thumbnail once it is ready, else the file's kind and name.
+func (s *Server) headerFile(ctx context.Context, h *app.TemplateHeader) ui.TemplateFile {
+	f := ui.TemplateFile{Kind: h.Type}
 	if md, err := s.db.Media(ctx, h.MediaID); err == nil {
-		return h.Type, mediaName(md), mediaCard(md).Thumb
+		f.Name, f.Image = mediaName(md), mediaCard(md).Thumb
+		f.Pending, f.Failed = md.Status == app.MediaProcessing, md.Status == app.MediaFailed
 	}
-	return h.Type, "", ""
+	return f
+}
+
+// shownForm is the form the customer receives, which the phone shows,
+// and a sentence on how it goes. A message without options is the same
+// plain message whatever the style, and a poll that cannot be made (too
+// few options: the problem beside "Send as" says so) would not be sent
+// as one.
+func shownForm(rd template.Rendered) (shows, sentAs string) {
+	options := len(rd.Options) > 0
+	switch {
+	case !options:
+		return app.TemplateDeliveryText, "Sent as a plain message: with no buttons or list, every delivery style sends it the same way."
+	case rd.Style == app.TemplateDeliveryPoll && rd.Poll != nil:
+		return app.TemplateDeliveryPoll, "Sent as a poll: every phone shows it, and customers answer with a tap."
+	case rd.Style == app.TemplateDeliveryInteractive:
+		what := "with WhatsApp reply buttons"
+		if rd.Message.Type == template.MessageList {
+			what = "as a WhatsApp list menu"
+		}
+		return app.TemplateDeliveryInteractive, "Sent " + what + ". Phones that cannot show it get the plain-text form below."
+	default:
+		return app.TemplateDeliveryText, "Sent as numbered text, which every phone shows: customers answer with a number or an option's name."
+	}
 }
 
 // templateSlots are the parts of the editor a problem is shown beside, by

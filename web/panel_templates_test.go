@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"smartbot/app"
+	"smartbot/app/media/mediatest"
 	"smartbot/store"
 )
 
@@ -271,8 +272,8 @@ func TestThePreviewShowsThePollOrTheListsMenuThatIsSent(t *testing.T) {
 			[]string{`id="preview-intro"`, `id="preview-bubble"`}},
 		{"a long message sent as a poll comes first, as its intro", templateFormBody("menu", long, append(buttons, "delivery_style", "poll")...),
 			[]string{`id="preview-intro"`, "fresh flowers every morning", `id="preview-poll"`, "<span>My orders</span>"}, nil},
-		{"the same template sent as text shows the buttons, not a poll", templateFormBody("menu", "Pick one", append(buttons, "delivery_style", "text")...),
-			[]string{`id="preview-bubble"`, `<div class="bubble-button">See the catalog</div>`}, []string{`id="preview-poll"`}},
+		{"the same template sent as text shows the numbered text, not a poll", templateFormBody("menu", "Pick one", append(buttons, "delivery_style", "text")...),
+			[]string{`id="preview-text"`, "1. See the catalog", "2. My orders</div>"}, []string{`id="preview-poll"`, `class="bubble-button"`}},
 		{"an interactive list shows its opened menu", templateFormBody("menu", "Our flowers", append(list, "delivery_style", "interactive")...),
 			[]string{`id="preview-sheet"`, `<div class="sheet-title">Open the menu</div>`, `<div class="sheet-section">Flowers</div>`,
 				"<span>Red roses</span>", `<span class="sheet-desc">By the dozen</span>`, "<span>Tulips</span>"}, []string{`id="preview-poll"`}},
@@ -291,6 +292,135 @@ func TestThePreviewShowsThePollOrTheListsMenuThatIsSent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// between is the part of out from the element with id to the end of its
+// tag's first closing </div>: enough to look inside one bubble.
+func between(out, id string) string {
+	i := strings.Index(out, `id="`+id+`"`)
+	if i < 0 {
+		return ""
+	}
+	part := out[i:]
+	if j := strings.Index(part, "</div>"); j >= 0 {
+		part = part[:j]
+	}
+	return part
+}
+
+func TestThePreviewShowsWhatTheChosenDeliveryStyleSends(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	buttons := []string{"kind", "buttons", "header_type", "text", "header_text", "Welcome", "button_title_0", "See the catalog", "button_title_1", "My orders"}
+	list := []string{"kind", "list", "list_button", "Open the menu", "section_title_0", "Flowers", "section_rows_0", "roses | Red roses\ntulips | Tulips"}
+	with := func(base []string, more ...string) []string { return append(append([]string{}, base...), more...) }
+	tests := []struct {
+		name, form, shows string
+		want, unwnt       []string
+	}{
+		{"buttons sent as text: the numbered text, its header in bold, and no buttons", templateFormBody("menu", "Pick one", with(buttons, "delivery_style", "text")...), "text",
+			[]string{`<div class="bubble" id="preview-text">`, "<strong>Welcome</strong>", "1. See the catalog", "2. My orders", "Sent as numbered text"},
+			[]string{`class="bubble-button"`, `id="preview-poll"`, `id="preview-fallback"`}},
+		{"buttons sent interactive: the bubble, its buttons, and the text form for phones without them", templateFormBody("menu", "Pick one", with(buttons, "delivery_style", "interactive")...), "interactive",
+			[]string{`id="preview-bubble"`, `<div class="bubble-header">Welcome</div>`, `<div class="bubble-button">See the catalog</div>`, `id="preview-fallback"`, "Sent with WhatsApp reply buttons"},
+			[]string{`id="preview-text"`, `id="preview-poll"`}},
+		{"buttons sent as a poll: the poll", templateFormBody("menu", "Pick one", with(buttons, "delivery_style", "poll")...), "poll",
+			[]string{`id="preview-poll"`, "<span>See the catalog</span>", "Sent as a poll"}, []string{`class="bubble-button"`, `id="preview-text"`}},
+		{"a list sent as text: its rows numbered under the section's title, no menu", templateFormBody("menu", "Our flowers", with(list, "delivery_style", "text")...), "text",
+			[]string{`id="preview-text"`, "<strong>Flowers</strong>", "1. Red roses", "2. Tulips"}, []string{`id="preview-sheet"`, "☰"}},
+		{"a list sent interactive: its menu button and the opened menu", templateFormBody("menu", "Our flowers", with(list, "delivery_style", "interactive")...), "interactive",
+			[]string{`id="preview-bubble"`, "☰ Open the menu", `id="preview-sheet"`, "Sent as a WhatsApp list menu"}, []string{`id="preview-text"`}},
+		{"a message without options is the same plain text whatever the style", templateFormBody("hello", "Hello *there*", "delivery_style", "interactive"), "text",
+			[]string{`id="preview-text"`, "Hello <strong>there</strong>", "every delivery style sends it the same way"}, []string{`id="preview-bubble"`, `id="preview-fallback"`}},
+		{"a poll of one option cannot be sent: the text is shown, the problem beside the style", templateFormBody("menu", "Pick one",
+			"kind", "buttons", "button_title_0", "Only one", "delivery_style", "poll"), "text",
+			[]string{`id="preview-text"`, "1. Only one"}, []string{`id="preview-poll"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := previewPatches(t, ts, operator, tt.form)
+			if !strings.Contains(out, `data-shows="`+tt.shows+`"`) {
+				t.Errorf("the phone does not show the %s form:\n%.3000s", tt.shows, out)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("the patches lack %s:\n%.3000s", want, out)
+				}
+			}
+			for _, unwanted := range tt.unwnt {
+				if strings.Contains(out, unwanted) {
+					t.Errorf("the patches show %s:\n%.3000s", unwanted, out)
+				}
+			}
+		})
+	}
+	// The editor opens on the saved style's form too, not only its patches.
+	res, body := postTemplateForm(ts, operator, "/templates", templateFormBody("menu", "Pick one", with(buttons, "delivery_style", "interactive")...))
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /templates: %d\n%.1000s", res.StatusCode, body)
+	}
+	_, page := ts.do(req{method: "GET", path: "/templates/" + onlyTemplate(t, ts).ID, cookie: operator})
+	if !strings.Contains(string(page), `data-shows="interactive"`) || !strings.Contains(string(page), `<div class="bubble-button">My orders</div>`) {
+		t.Errorf("the editor of an interactive template does not show its buttons:\n%.3000s", page)
+	}
+}
+
+func TestAHeaderFileUploadedFromTheEditorIsPickedAndPreviewedOnceReady(t *testing.T) {
+	ts := newTestServer(t)
+	operator := ts.session(ts.users[app.RoleOperator], time.Hour)
+	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)
+
+	// The editor offers the upload, to the media library's own API.
+	_, page := ts.do(req{method: "GET", path: "/templates/new", cookie: operator})
+	for _, want := range []string{`data-header-upload="/api/media/upload"`, `id="tpl-header-file"`, `data-limits="{&#34;image&#34;:`, `data-bind:header-media`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the editor lacks %s", want)
+		}
+	}
+	if _, page := ts.do(req{method: "GET", path: "/templates/new", cookie: viewer}); strings.Contains(string(page), "data-header-upload") {
+		t.Error("a viewer is offered to upload a header file")
+	}
+
+	// What the editor's script sends: the file, with the session cookie.
+	body, ct := uploadBody(t, "", upload{"shop-front.jpg", mediatest.JPEG(640, 480)})
+	res, answer := ts.do(req{method: "POST", path: "/api/media/upload", body: body, contentType: ct, cookie: operator})
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /api/media/upload: %d %s", res.StatusCode, answer)
+	}
+	id := listMedia(t, ts)[0].ID
+	select {
+	case <-ts.processed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the picture was never processed")
+	}
+	form := templateFormBody("shop_front", "Come and see us", "kind", "media", "header_type", "media", "header_media", id)
+	out := previewPatches(t, ts, operator, form)
+	if img := between(out, "preview-file"); !strings.Contains(img, `src="/media/`+id+`/thumb"`) || strings.Contains(out, "preview-file-pending") {
+		t.Errorf("the preview does not show the processed picture:\n%.3000s", out)
+	}
+
+	// A file still being processed: the preview says so and asks again
+	// until it is ready, and a refused save keeps it picked.
+	pending := app.Media{ID: app.NewID(app.PrefixMedia), OriginalName: "new-sign.png", MIME: "image/png", Kind: app.MediaImage, Size: 10, SHA256: strings.Repeat("ab", 32), StorageKey: "x"}
+	ctx := context.Background()
+	if err := ts.db.Write(ctx, func(tx *store.Tx) error { return tx.CreateMedia(ctx, &pending) }); err != nil {
+		t.Fatal(err)
+	}
+	form = templateFormBody("shop_front", "Come and see us", "kind", "media", "header_type", "media", "header_media", pending.ID)
+	out = previewPatches(t, ts, operator, form)
+	if p := between(out, "preview-file-pending"); !strings.Contains(p, "data-on-interval") || !strings.Contains(p, "Preparing new-sign.png") {
+		t.Errorf("the preview of a file being processed does not wait for it:\n%.3000s", out)
+	}
+	res, page = postTemplateForm(ts, operator, "/templates", form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("saving with a file being processed: %d, want 422", res.StatusCode)
+	}
+	if !strings.Contains(string(page), `<option value="`+pending.ID+`" selected>new-sign.png (Picture, being processed)</option>`) {
+		t.Errorf("the refused form lost the file being processed:\n%s", between(string(page), "tpl-header-media"))
+	}
+	if p := between(string(page), "problems-header"); !strings.Contains(p, "still being processed") {
+		t.Errorf("no word beside the header that its file is being processed: %q", p)
 	}
 }
 

@@ -1234,9 +1234,11 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 		b.viewport(vp.width, vp.height, vp.mobile)
 		b.do(chromedp.Navigate(base+"/templates"), chromedp.WaitVisible(chromedp.CSS("#templates table")))
 		b.checkFits("templates-" + vp.name)
-		b.do(chromedp.Click(chromedp.Search(`//div[@id="templates"]//a[text()="welcome_menu_for_new_customers"]`)), chromedp.WaitVisible(chromedp.CSS("#preview-bubble")))
-		if got := b.text("#preview-body"); got != "Hi Ann, what would you like to do today?" {
-			t.Errorf("%s: the preview's body reads %q", vp.name, got)
+		// Sent as numbered text (the default): the phone shows the text
+		// form, the header in bold, then the body, footer and options.
+		b.do(chromedp.Click(chromedp.Search(`//div[@id="templates"]//a[text()="welcome_menu_for_new_customers"]`)), chromedp.WaitVisible(chromedp.CSS("#preview-text")))
+		if got := b.text("#preview-body"); !strings.Contains(got, "Hi Ann, what would you like to do today?") || !strings.Contains(got, "1. See the catalog") {
+			t.Errorf("%s: the preview's text reads %q", vp.name, got)
 		}
 		b.checkFits("template-editor-" + vp.name)
 		if vp.name == "small" {
@@ -1244,8 +1246,8 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 		}
 		b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"`))
 		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-body').value = ""`), chromedp.SendKeys(chromedp.CSS("#tpl-body"), "Hello *{{name}}* from "+vp.name))
-		b.waitUntil("the preview to show the typed body", `document.querySelector('#preview-body')?.textContent === "Hello Ann from `+vp.name+`"
-			&& document.querySelector('#preview-body strong')?.textContent === "Ann"`, 5*time.Second)
+		b.waitUntil("the preview to show the typed body", `document.querySelector('#preview-body')?.textContent.includes("\n\nHello Ann from `+vp.name+`\n\n")
+			&& [...document.querySelectorAll('#preview-body strong')].some(e => e.textContent === "Ann")`, 5*time.Second)
 		if got, want := b.text("#count-body"), fmt.Sprintf("%d/1024", len("Hello *Ann* from "+vp.name)); got != want {
 			t.Errorf("%s: the body's counter reads %q, want %q", vp.name, got, want)
 		}
@@ -1275,6 +1277,183 @@ func TestBrowserTheTemplateEditorPreviewFollowsTypingWithoutAReload(t *testing.T
 			t.Errorf("%s: the diff's added lines are %q, want %q", vp.name, added, want)
 		}
 		b.checkFits("template-diff-" + vp.name)
+	}
+	b.checkNoPageErrors()
+}
+
+func TestBrowserTheTemplatePreviewShowsWhatEachDeliveryStyleSendsWithoutAReload(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "ines@shop.test", "irises-by-the-river-3"
+	createUser(t, bin, dir, email, "operator", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	var menu struct{ ID string }
+	status, body := apiRequest(t, http.MethodPost, base+"/api/templates", key, `{"name":"opening_menu","kind":"buttons",
+		"header":{"type":"text","text":"Iris & Co"},"body":"Good morning! What would you like?",
+		"buttons":[{"id":"catalog","title":"See the catalog"},{"id":"orders","title":"My orders"},{"id":"human","title":"Talk to us"}]}`)
+	if err := json.Unmarshal([]byte(body), &menu); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/templates: %d %s", status, body)
+	}
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+	// choose picks a delivery style as a person does: the select's value,
+	// then the input event the form listens to.
+	choose := func(style string) {
+		b.do(chromedp.Evaluate[chromedp.Void](`{ const s = document.querySelector('#tpl-style'); s.value = ` + jsString(style) + `; s.dispatchEvent(new Event('input', {bubbles: true})) }`))
+	}
+	for _, vp := range []struct {
+		name          string
+		width, height int64
+		mobile        bool
+	}{{"small", 360, 740, true}, {"phone", 390, 844, true}, {"laptop", 1280, 800, false}} {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		b.do(chromedp.Navigate(base+"/templates/"+menu.ID), chromedp.WaitVisible(chromedp.CSS(`#preview-chat[data-shows="text"] #preview-text`)))
+		b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"`))
+		if got := b.text("#preview-text"); !strings.Contains(got, "3. Talk to us") {
+			t.Errorf("%s: sent as text, the phone shows %q, not the numbered options", vp.name, got)
+		}
+		if n := read(b, chromedp.Evaluate[int](`document.querySelectorAll('#preview-chat .bubble-button, #preview-chat .poll').length`)); n != 0 {
+			t.Errorf("%s: sent as text, the phone shows %d buttons or polls", vp.name, n)
+		}
+		b.checkFits("template-style-text-" + vp.name)
+
+		choose("interactive")
+		b.waitUntil("the phone to show the buttons", `document.querySelectorAll('#preview-chat[data-shows="interactive"] .bubble-button').length === 3
+			&& !document.querySelector('#preview-chat #preview-text') && !!document.querySelector('#preview-fallback')`, 5*time.Second)
+		if got := b.text("#preview-sent-as"); !strings.Contains(got, "reply buttons") {
+			t.Errorf("%s: sent interactive, the preview says %q", vp.name, got)
+		}
+		b.checkFits("template-style-interactive-" + vp.name)
+
+		choose("poll")
+		b.waitUntil("the phone to show the poll", `document.querySelectorAll('#preview-chat[data-shows="poll"] #preview-poll .poll-options li').length === 3
+			&& !document.querySelector('#preview-chat .bubble-button')`, 5*time.Second)
+		b.checkFits("template-style-poll-" + vp.name)
+
+		choose("text")
+		b.waitUntil("the phone to show the numbered text again", `!!document.querySelector('#preview-chat[data-shows="text"] #preview-text')
+			&& !document.querySelector('#preview-poll')`, 5*time.Second)
+		if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+			t.Errorf("%s: the page reloaded to follow the style", vp.name)
+		}
+	}
+	b.checkNoPageErrors()
+}
+
+func TestBrowserAHeaderPictureUploadedFromTheTemplateEditorShowsInItsPreview(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "hugo@shop.test", "hyacinths-in-april-5"
+	createUser(t, bin, dir, email, "operator", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	files := t.TempDir()
+	picture, notes := filepath.Join(files, "shop window.jpg"), filepath.Join(files, "notes.txt")
+	if err := os.WriteFile(picture, mediatest.JPEG(1200, 900), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(notes, []byte("a list of flowers, not a picture"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+	b.viewport(360, 740, true)
+	b.do(chromedp.Navigate(base+"/templates/new"), chromedp.WaitVisible(chromedp.CSS("#tpl-header-file")),
+		chromedp.SendKeys(chromedp.CSS("#tpl-name"), "spring_window"),
+		chromedp.SendKeys(chromedp.CSS("#tpl-body"), "Our *spring* window is in: come and see it"))
+	b.waitUntil("the preview to show the typed body", `document.querySelector('#preview-body')?.textContent === "Our spring window is in: come and see it"`, 5*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page";
+		window.e2eStates = new Set();
+		window.e2eProgress = false;
+		const up = document.querySelector('#tpl-header-upload');
+		new MutationObserver(() => {
+			window.e2eStates.add(up.dataset.state);
+			if (!up.querySelector('progress').hidden) window.e2eProgress = true;
+		}).observe(up, {subtree: true, attributes: true, childList: true, characterData: true});`))
+
+	// A file the media library refuses says why beside the header, and
+	// changes nothing.
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#tpl-header-file"), []string{notes}))
+	b.waitUntil("the refusal beside the header", `document.querySelector('#tpl-header-upload')?.dataset.state === "failed"`, 10*time.Second)
+	if got := b.text("#tpl-header-upload-state"); !strings.HasPrefix(got, "The file is a plain text file") {
+		t.Errorf("the refused file's message reads %q, want the server's reason", got)
+	}
+	if got := read(b, chromedp.Evaluate[[]string](`[document.querySelector('#tpl-kind').value, document.querySelector('#tpl-header-type').value, document.querySelector('#tpl-header-media').value]`)); !slices.Equal(got, []string{"text", "", ""}) {
+		t.Errorf("a refused upload changed the form: kind, header and file are %q", got)
+	}
+	b.checkFits("template-header-refused")
+
+	// A picture: sent with its progress, picked as the header, and shown
+	// in the phone once processed, with everything typed still there.
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#tpl-header-file"), []string{picture}))
+	b.waitUntil("the new picture in the preview", `(() => {
+		const img = document.querySelector('#preview-chat #preview-file');
+		const id = document.querySelector('#tpl-header-media').value;
+		return id.startsWith("med_") && img && img.getAttribute('src') === "/media/" + id + "/thumb" && img.complete && img.naturalWidth > 0;
+	})()`, 20*time.Second)
+	if !read(b, chromedp.Evaluate[bool](`window.e2eProgress`)) {
+		t.Error("the header upload showed no progress bar")
+	}
+	if states := read(b, chromedp.Evaluate[[]string](`[...window.e2eStates].filter(Boolean)`)); !slices.Contains(states, "sending") || !slices.Contains(states, "stored") {
+		t.Errorf("the header upload went through %v, want sending then stored", states)
+	}
+	if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+		t.Error("the page reloaded to upload the picture")
+	}
+	if got := read(b, chromedp.Evaluate[[]string](`[document.querySelector('#tpl-name').value, document.querySelector('#tpl-body').value, document.querySelector('#tpl-kind').value, document.querySelector('#tpl-header-type').value]`)); !slices.Equal(got, []string{"spring_window", "Our *spring* window is in: come and see it", "media", "media"}) {
+		t.Errorf("after the upload the form's name, body, kind and header are %q", got)
+	}
+	if got := b.text("#preview-body"); got != "Our spring window is in: come and see it" {
+		t.Errorf("the picture's caption reads %q", got)
+	}
+	// While a file is being processed the preview says so, then turns into
+	// the picture once it is ready, without a keystroke. A picture this
+	// small is processed before the typing debounce ends, so the test puts
+	// it back in processing itself, in the server's database.
+	id := b.value("#tpl-header-media")
+	db := openDatabase(t, dir)
+	setStatus := func(status string) {
+		if _, err := db.Exec(`update media_files set status = ? where id = ?`, status, id); err != nil {
+			t.Fatalf("set %s %s: %v", id, status, err)
+		}
+	}
+	setStatus(app.MediaProcessing)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-body').dispatchEvent(new Event('input', {bubbles: true}))`))
+	b.waitUntil("the preview to wait for the file", `document.querySelector('#preview-file-pending')?.textContent === "Preparing shop window.jpg…"`, 5*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-preview').scrollIntoView({block: "start"})`))
+	b.screenshot("template-header-pending")
+	setStatus(app.MediaReady)
+	b.waitUntil("the picture once ready, without a keystroke", `(() => {
+		const img = document.querySelector('#preview-chat #preview-file');
+		return img && img.getAttribute('src') === "/media/` + id + `/thumb" && img.complete && img.naturalWidth > 0;
+	})()`, 5*time.Second)
+
+	// The header's field and the phone, at each size (the screenshots'
+	// names end with the width).
+	shots := func() {
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-header-upload').scrollIntoView({block: "center"})`))
+		b.checkFits("template-header-uploaded")
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#tpl-preview').scrollIntoView({block: "start"})`))
+		b.screenshot("template-header-preview")
+	}
+	shots()
+	for _, vp := range viewports {
+		b.viewport(vp.width, vp.height, vp.mobile)
+		shots()
+	}
+
+	// Saved, the template's header is the picture, which is in Media too.
+	b.do(chromedp.Click(chromedp.CSS("#save")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	status, body := apiRequest(t, http.MethodGet, base+"/api/templates?q=spring_window", key, "")
+	if status != http.StatusOK || !strings.Contains(body, `"media_id":"`+id+`"`) {
+		t.Errorf("the saved template's header is not the uploaded picture %s: %d %s", id, status, body)
+	}
+	if names := apiList(t, base+"/api/media", key); !slices.Contains(names, id) {
+		t.Errorf("the uploaded picture %s is not in Media: %v", id, names)
 	}
 	b.checkNoPageErrors()
 }

@@ -415,24 +415,30 @@ type TemplateCount struct {
 	Max       int
 }
 
-// TemplatePreview is the WhatsApp-style preview of a draft: the bubble
-// (what the interactive message shows), the plain-text fallback, lengths
+// TemplatePreview is the WhatsApp-style preview of a draft: the form the
+// customer receives in the phone (Shows), the plain-text fallback, lengths
 // and every problem by the part of the form it is about.
 type TemplatePreview struct {
 	// Error is set when the draft cannot be shown at all.
 	Error        string
 	HeaderText   string
-	HeaderKind   string // image, video, document; "" for none or text
-	HeaderImage  string // a thumbnail URL for an image header
-	HeaderName   string // the file's name, for video and document headers
+	HeaderFile   TemplateFile // a file header; zero for none or text
 	Body, Footer string
 	Buttons      []string
 	ListButton   string
 	Fallback     string // the numbered plain-text form
-	Style        string // text, poll, interactive: which form is sent
-	Counts       []TemplateCount
-	Problems     []TemplateProblems
-	Warnings     []string
+	Style        string // text, poll, interactive: the delivery style chosen
+	// Shows is the form the phone shows, the one the customer receives:
+	// "text" (the numbered plain text), "poll" or "interactive". It is
+	// Style, except that a message without options, or a poll that cannot
+	// be made, goes as text whatever the style.
+	Shows string
+	// SentAs says in a sentence how the message goes and how customers
+	// answer it.
+	SentAs   string
+	Counts   []TemplateCount
+	Problems []TemplateProblems
+	Warnings []string
 	// Poll is the poll form, shown in the phone instead of the bubble
 	// when the template is sent as a poll; nil otherwise.
 	Poll *TemplatePollView
@@ -443,12 +449,30 @@ type TemplatePreview struct {
 // TemplatePollView is a poll as WhatsApp shows it: the intro message sent
 // just before it, when there is one, then the question and its options.
 type TemplatePollView struct {
-	Intro                 bool
-	IntroText             string
-	IntroKind             string // image, video, document: the intro's file
-	IntroImage, IntroName string
-	Question              string
-	Options               []string
+	Intro     bool
+	IntroText string
+	IntroFile TemplateFile
+	Question  string
+	Options   []string
+}
+
+// TemplateFile is a message's file header as the phone shows it.
+type TemplateFile struct {
+	Kind  string // image, video, document; "" for none
+	Name  string // the file's name, for video and document headers
+	Image string // a thumbnail URL for a picture that is ready
+	// Pending is true while the media library is still processing the
+	// file: the preview asks again until it is ready.
+	Pending bool
+	Failed  bool // the file could not be processed
+}
+
+// TemplateUpload is the editor's "upload a new file" beside the header's
+// file picker: where panel.js sends the file (the media library's own
+// upload API), what the picker offers, the size caps by kind (JSON) and
+// the same in words.
+type TemplateUpload struct {
+	Endpoint, Accept, Limits, Rules string
 }
 
 // TemplateSheetSection is one section of a list's menu.
@@ -473,6 +497,7 @@ type TemplateEditorPage struct {
 	Form          TemplateForm
 	Kinds, Styles []TemplateChoice
 	Files         []TemplateChoice // ready media files for a header
+	Upload        *TemplateUpload  // nil for viewers
 	VarTypes      []string
 	Preview       TemplatePreview
 	VersionsURL   string
