@@ -1429,7 +1429,7 @@ func TestBrowserAHeaderPictureUploadedFromTheTemplateEditorShowsInItsPreview(t *
 	setStatus(app.MediaReady)
 	b.waitUntil("the picture once ready, without a keystroke", `(() => {
 		const img = document.querySelector('#preview-chat #preview-file');
-		return img && img.getAttribute('src') === "/media/` + id + `/thumb" && img.complete && img.naturalWidth > 0;
+		return img && img.getAttribute('src') === "/media/`+id+`/thumb" && img.complete && img.naturalWidth > 0;
 	})()`, 5*time.Second)
 
 	// The header's field and the phone, at each size (the screenshots'
