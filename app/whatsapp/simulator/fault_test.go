@@ -15,7 +15,7 @@ func TestADisconnectRefusesSendsThenReconnectsByItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	ch := r.changes()
-	if len(ch) != 2 || ch[1].State != app.ConnDisconnected || ch[1].Reason != "stream replaced" {
+	if len(ch) != 2 || ch[1].State != app.ConnDisconnected || ch[1].Reason != "stream replaced" || ch[1].Phone != "" {
 		t.Fatalf("changes %+v", ch)
 	}
 	if st := s.Status(); st.State != app.ConnDisconnected || !st.Since.Equal(c.Now()) {
@@ -141,9 +141,17 @@ func TestReconnectEndsEveryFaultNow(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 	send(t, s, text("W1", tariro, "hi")) // neither a send error nor a lost ack
+	if st := s.Status(); st.State != app.ConnConnected {
+		t.Fatalf("status %+v", st)
+	}
+
+	// The ended disconnect's timer must not cut a later one short.
+	if err := s.Fault(simulator.Fault{Kind: simulator.FaultDisconnect, For: 2 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
 	before := len(r.changes())
 	c.Advance(time.Hour)
-	if got := len(r.changes()); got != before {
+	if got := len(r.changes()); got != before || s.Status().State != app.ConnDisconnected {
 		t.Errorf("the ended disconnect still fired: %+v", r.changes()[before:])
 	}
 }
@@ -182,4 +190,25 @@ func TestFaultRefusesWhatItCannotDo(t *testing.T) {
 	}
 	stopped := simulator.New(simulator.Options{})
 	wantCode(t, stopped.Fault(simulator.Fault{Kind: simulator.FaultSendErrors, Count: 1}), app.EUNAVAILABLE)
+}
+
+func TestAReceiptRefusedBeforeADisconnectWaitsForTheReconnect(t *testing.T) {
+	s, c, r := started(t, simulator.Options{ReadAfter: -1})
+	send(t, s, text("W1", tariro, "Hello"))
+	r.failNext(1)
+	c.Advance(time.Second) // delivered: refused, a retry armed for 2 s
+	if err := s.Fault(simulator.Fault{Kind: simulator.FaultDisconnect, For: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Minute)
+	if len(r.receipts()) != 0 {
+		t.Fatalf("receipts %+v handed over while disconnected", r.receipts())
+	}
+	if n := c.Pending(); n != 1 {
+		t.Errorf("%d timers armed while disconnected; want only the reconnect, no retrying in vain", n)
+	}
+	s.Reconnect()
+	if len(r.receipts()) != 1 {
+		t.Errorf("receipts %+v after reconnecting", r.receipts())
+	}
 }

@@ -18,6 +18,9 @@ type clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*timer
+	// late makes cancelling fail, as when a real timer has already fired
+	// and its func waits for the simulator's lock.
+	late bool
 }
 
 type timer struct {
@@ -45,6 +48,9 @@ func (c *clock) After(d time.Duration, f func()) func() bool {
 	return func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
+		if c.late {
+			return false
+		}
 		was := !t.done
 		t.done = true
 		return was

@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -275,5 +276,59 @@ func TestWaitInboxReturnsOnceTheMessagesLand(t *testing.T) {
 	cancel()
 	if _, err := s.WaitInbox(ctx, tariro, 3); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled wait returned %v", err)
+	}
+}
+
+func TestAReceiptWaitsBehindAnEarlierOneOfItsChatThatWasRefused(t *testing.T) {
+	for _, refusals := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d refusals", refusals), func(t *testing.T) {
+			// Read falls due at 1.5 s, before the first retry of the refused
+			// delivered receipt at 2 s.
+			s, c, r := started(t, simulator.Options{DeliveredAfter: time.Second, ReadAfter: 1500 * time.Millisecond})
+			send(t, s, text("W1", tariro, "Hello"))
+			r.failNext(refusals)
+			c.Advance(time.Minute)
+			got := r.receipts()
+			if len(got) != 2 || got[0].Status != app.MessageDelivered || got[1].Status != app.MessageRead {
+				t.Errorf("receipts %+v, want delivered then read", got)
+			}
+		})
+	}
+}
+
+func TestRetriesOfARefusedReceiptComeFurtherApart(t *testing.T) {
+	s, c, r := started(t, simulator.Options{ReadAfter: -1})
+	send(t, s, text("W1", tariro, "Hello"))
+	r.failNext(3)
+	c.Advance(time.Second) // refused; retries at 2 s (refused), 4 s (refused), 8 s
+	c.Advance(7*time.Second - time.Millisecond)
+	if len(r.receipts()) != 0 {
+		t.Fatal("retried sooner than 1 s, 2 s, 4 s apart")
+	}
+	changed := s.Changed()
+	c.Advance(time.Millisecond)
+	if len(r.receipts()) != 1 {
+		t.Fatalf("receipts %+v at 8 s", r.receipts())
+	}
+	select {
+	case <-changed:
+	default:
+		t.Error("Changed did not tell that the handler took the receipt")
+	}
+}
+
+func TestTheRetryDelayStopsGrowingAtAMinute(t *testing.T) {
+	s, c, r := started(t, simulator.Options{ReadAfter: -1})
+	send(t, s, text("W1", tariro, "Hello"))
+	r.failNext(7)
+	// Refused at 1 s, then retried at 2, 4, 8, 16, 32, 64 s (all refused)
+	// and, 60 s later rather than 64, at 124 s.
+	c.Advance(124*time.Second - time.Millisecond)
+	if len(r.receipts()) != 0 {
+		t.Fatal("retried too soon")
+	}
+	c.Advance(time.Millisecond)
+	if len(r.receipts()) != 1 {
+		t.Errorf("no receipt at 124 s: the delay grew past a minute")
 	}
 }

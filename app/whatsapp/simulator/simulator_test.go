@@ -3,6 +3,8 @@ package simulator_test
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,6 +79,69 @@ func TestStopCancelsEveryTimerAndRefusesSends(t *testing.T) {
 		t.Errorf("the handler heard %+v after Stop", r.all()[before:])
 	}
 	s.Stop() // a second Stop is harmless
+}
+
+func TestStopEndsTheFaultsInEffect(t *testing.T) {
+	s, _, r := started(t, simulator.Options{})
+	if err := s.Fault(simulator.Fault{Kind: simulator.FaultSendErrors, Count: 3}); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	if err := s.Start(t.Context(), r.handle); err != nil {
+		t.Fatal(err)
+	}
+	send(t, s, text("W1", tariro, "hi"))
+}
+
+// A real timer may fire just as Stop cancels it; its func must then do
+// nothing.
+func TestATimerThatFiresAfterStopDoesNothing(t *testing.T) {
+	s, c, r := started(t, simulator.Options{})
+	send(t, s, text("W1", tariro, "hi"))
+	c.late = true
+	s.Stop()
+	before := len(r.all())
+	c.Advance(time.Hour)
+	if got := s.Inbox(tariro)[0].Status; got != app.MessageSentStatus || len(r.all()) != before {
+		t.Errorf("after Stop the phone shows %s and the handler heard %+v", got, r.all()[before:])
+	}
+}
+
+func TestStopCancelsAHandlerCallInProgressAndWaitsForIt(t *testing.T) {
+	c := newClock()
+	s := simulator.New(simulator.Options{Now: c.Now, After: c.After})
+	entered := make(chan struct{})
+	var finished atomic.Bool
+	if err := s.Start(t.Context(), func(ctx context.Context, h app.Happening) error {
+		if _, ok := h.(*app.Receipt); !ok {
+			return nil
+		}
+		close(entered)
+		<-ctx.Done() // a slow write that gives up when the simulator stops
+		for range 100 {
+			runtime.Gosched() // give an early Stop every chance to show
+		}
+		finished.Store(true)
+		return ctx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	send(t, s, text("W1", tariro, "hi"))
+	go c.Advance(time.Second)
+	<-entered
+	stopped := make(chan bool)
+	go func() {
+		s.Stop()
+		stopped <- finished.Load()
+	}()
+	select {
+	case done := <-stopped:
+		if !done {
+			t.Error("Stop returned while the handler call still ran")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop did not cancel the handler's context")
+	}
 }
 
 func TestStartAgainKeepsTheInboxAndResumesItsReceipts(t *testing.T) {
