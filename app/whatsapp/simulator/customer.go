@@ -89,8 +89,9 @@ type Said struct {
 // Say makes the customer with phone from send the shop a message, and
 // returns it. The handler gets it before Say returns, and its error is
 // Say's: the caller learns when the message was not stored. While the shop
-// is disconnected or banned, the message waits at "WhatsApp" like a real
-// one and is handed over on reconnecting; Say then returns it and nil.
+// is disconnected or banned (or something of this chat the handler refused
+// is still waiting), the message waits at "WhatsApp" like a real one and is
+// handed over on reconnecting, in order; Say then returns it and nil.
 //
 // A reply whose id is among the options of a message the customer
 // received (the newest such message wins) carries that option's title as
