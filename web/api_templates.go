@@ -274,16 +274,7 @@ func (s *Server) apiPreviewTemplate(w http.ResponseWriter, r *http.Request) erro
 
 // renderOptions are the shop's settings that change how values read.
 func (s *Server) renderOptions(ctx context.Context) (template.RenderOptions, error) {
-	zone, err := s.settings.Timezone(ctx)
-	if err != nil {
-		return template.RenderOptions{}, err
-	}
-	currency, err := s.settings.Currency(ctx)
-	if err != nil {
-		return template.RenderOptions{}, err
-	}
-	locale, err := s.settings.Locale(ctx)
-	return template.RenderOptions{Zone: zone, Currency: currency, Locale: locale}, err
+	return template.OptionsFrom(ctx, s.settings)
 }
 
 // writeTemplate answers with t at its latest version, its ETag the version

@@ -26,6 +26,9 @@ import (
 	"smartbot/app/auth"
 	"smartbot/app/event"
 	"smartbot/app/media"
+	"smartbot/app/messaging"
+	"smartbot/app/settings"
+	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/store/storetest"
@@ -41,6 +44,9 @@ type testServer struct {
 	runner  *queue.Runner
 	emitter *event.Emitter
 	media   *media.Service
+	// messaging runs with pacing off; connect puts it on sim.
+	messaging *messaging.Service
+	sim       *simulator.Simulator
 	// processed receives the id of each media job the runner finishes.
 	processed chan string
 	server    *web.Server
@@ -91,12 +97,21 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 		}
 		return err
 	})
-	runner.Start()
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(qs, broker, now)
-	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Media: medias, Version: "test", Now: now})
+	shop := settings.New(settings.Options{DB: db})
+	sim := simulator.New(simulator.Options{DeliveredAfter: 20 * time.Millisecond, ReadAfter: 40 * time.Millisecond})
+	msgs := messaging.New(messaging.Options{DB: db, Queues: qs, Emitter: emitter, Runner: runner, Media: medias,
+		Render: messaging.TemplateRenderer(db, shop, medias)})
+	runner.Handle(queue.MessageSending, msgs.Process)
+	if err := msgs.SetPacing(context.Background(), app.Pacing{ColdDailyCap: -1, BreakerErrors: 5, BreakerPause: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	runner.Start()
+	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Media: medias, Settings: shop,
+		Messaging: msgs, Simulator: sim, Version: "test", Now: now})
 	hs := httptest.NewServer(srv)
-	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, processed: processed, server: srv, url: hs.URL,
+	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, messaging: msgs, sim: sim, processed: processed, server: srv, url: hs.URL,
 		users: map[app.Role]app.User{}, keys: map[app.Role]string{}}
 	ts.client = &http.Client{
 		Transport: &conformance{t: t, next: http.DefaultTransport},
@@ -107,8 +122,19 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 		srv.CloseStreams()
 		hs.Close()
 		runner.Shutdown(context.Background())
+		msgs.Stop()
 	})
 	return ts
+}
+
+// connect starts the simulator as the WhatsApp transport. It is not on
+// from the start: connecting emits bot_connected, which tests that count
+// events do not expect.
+func (ts *testServer) connect() {
+	ts.t.Helper()
+	if err := ts.messaging.Use(context.Background(), ts.sim); err != nil {
+		ts.t.Fatal(err)
+	}
 }
 
 // hashOnce keeps test users cheap: argon2id is slow on purpose.

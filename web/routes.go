@@ -55,7 +55,7 @@ func (s *Server) routeTable() []route {
 	self := func(pattern string, h func(http.ResponseWriter, *http.Request) error) route {
 		return route{pattern: pattern, need: app.RoleViewer, sessionOnly: true, handler: h}
 	}
-	return []route{
+	routes := []route{
 		// Health and metrics.
 		api("GET /healthz", public, s.healthz),
 		api("GET /readyz", public, s.readyz),
@@ -170,6 +170,8 @@ func (s *Server) routeTable() []route {
 		panel("GET /queues/dead/{id}/discard", operator, s.pageDeadDiscard),
 		panel("POST /queues/dead/{id}/discard", operator, s.postDeadDiscard),
 	}
+	routes = append(routes, s.messagingRoutes()...)
+	return append(routes, s.inboxRoutes()...)
 }
 
 // guard authenticates the request, enforces the route's role, puts the

@@ -15,8 +15,10 @@ import (
 	"smartbot/app/catalog"
 	"smartbot/app/event"
 	"smartbot/app/media"
+	"smartbot/app/messaging"
 	"smartbot/app/settings"
 	"smartbot/app/template"
+	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/web/ui"
@@ -42,8 +44,14 @@ type Options struct {
 	// keeping files under the data directory's media folder.
 	Media *media.Service
 	// Log receives request logs and errors; nil discards.
-	Log     *slog.Logger
-	Version string
+	// Messaging sends and lists WhatsApp messages; nil disables the
+	// messages, conversations and WhatsApp endpoints (503).
+	Messaging *messaging.Service
+	// Simulator is the simulated WhatsApp, when it is the transport in
+	// use; nil disables the simulator endpoints.
+	Simulator *simulator.Simulator
+	Log       *slog.Logger
+	Version   string
 	// SecureCookies marks the session cookie Secure with the __Host- prefix
 	// and sends HSTS: set it when Smartbot is reached over HTTPS.
 	SecureCookies bool
@@ -63,6 +71,8 @@ type Server struct {
 	settings      *settings.Service
 	media         *media.Service
 	templates     *template.Service
+	messaging     *messaging.Service
+	simulator     *simulator.Simulator
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -131,6 +141,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
 		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings, media: opts.Media, templates: opts.Templates,
+		messaging: opts.Messaging, simulator: opts.Simulator,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),

@@ -391,3 +391,22 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, u *Upload, in NewM
 
 // Files returns where the service keeps its files, for serving them.
 func (s *Service) Files() *Files { return s.files }
+
+// Media returns the record with id (the messaging service reads it).
+func (s *Service) Media(ctx context.Context, id string) (app.Media, error) { return s.db.Media(ctx, id) }
+
+// SendPath is the file to send to WhatsApp for m: a picture's large
+// variant (upright, no metadata, at most 1280 px), any other file as it
+// was uploaded. The file must be there.
+func (s *Service) SendPath(m app.Media) (string, error) {
+	open := func() (*os.File, error) { return s.files.Open(m.StorageKey) }
+	if m.Kind == app.MediaImage && m.Variants[app.VariantLarge].Size > 0 {
+		open = func() (*os.File, error) { return s.files.OpenVariant(m.StorageKey, app.VariantLarge) }
+	}
+	f, err := open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return f.Name(), nil
+}

@@ -160,25 +160,17 @@ func (s *Service) recipient(ctx context.Context, tx *store.Tx, in Outbound) (app
 // mediaPayload is the payload of a media message: the file, which must be
 // a ready one, and its caption.
 func (s *Service) mediaPayload(ctx context.Context, id, caption string) (payload, error) {
-	if s.media == nil {
-		return payload{}, app.Errorf(app.EUNAVAILABLE, "media cannot be sent: no media library is configured")
-	}
 	if e := app.CheckText("caption", caption, 1024, true); e != nil {
 		return payload{}, app.Invalid(*e)
 	}
-	m, err := s.media.Media(ctx, id)
+	o, err := fileMessage(ctx, id, caption, s.media)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return payload{}, app.Invalid(app.FieldError{Field: "media_id", Message: "names no media file"})
 	}
-	if err != nil {
-		return payload{}, err
+	if e, ok := err.(*app.Error); ok && e.Code == app.EINVALID {
+		return payload{}, app.Invalid(app.FieldError{Field: "media_id", Message: "is not ready: wait for it to be processed"})
 	}
-	if m.Status != app.MediaReady {
-		return payload{}, app.Invalid(app.FieldError{Field: "media_id", Message: "is " + m.Status + ", not ready: wait for it to be processed"})
-	}
-	return payload{Outgoing: app.Outgoing{Kind: app.MessageKindMedia, Text: caption, Media: &app.OutgoingMedia{
-		Kind: m.Kind, MIME: m.MIME, MediaID: m.ID, FileName: m.OriginalName, Width: m.Width, Height: m.Height,
-	}}}, nil
+	return payload{Outgoing: o}, err
 }
 
 func outgoing(kind, text string, p payload) app.Message {

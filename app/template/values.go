@@ -2,6 +2,7 @@ package template
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -307,4 +308,27 @@ func missing(x any) bool {
 		return v == ""
 	}
 	return false
+}
+
+// Shop is where the shop's render settings come from (the settings
+// service).
+type Shop interface {
+	Timezone(ctx context.Context) (*time.Location, error)
+	Currency(ctx context.Context) (string, error)
+	Locale(ctx context.Context) (string, error)
+}
+
+// OptionsFrom returns the RenderOptions of the shop: its timezone, currency
+// and locale.
+func OptionsFrom(ctx context.Context, shop Shop) (RenderOptions, error) {
+	zone, err := shop.Timezone(ctx)
+	if err != nil {
+		return RenderOptions{}, err
+	}
+	currency, err := shop.Currency(ctx)
+	if err != nil {
+		return RenderOptions{}, err
+	}
+	locale, err := shop.Locale(ctx)
+	return RenderOptions{Zone: zone, Currency: currency, Locale: locale}, err
 }

@@ -19,7 +19,9 @@ import (
 	"smartbot/app/catalog"
 	"smartbot/app/event"
 	"smartbot/app/media"
+	"smartbot/app/messaging"
 	"smartbot/app/settings"
+	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
 	"smartbot/store"
 	"smartbot/web"
@@ -114,8 +116,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	medias := media.New(media.Options{DB: db, Queues: queues, Files: files, Limits: cfg.mediaLimits})
 	runner.Handle(queue.MediaProcessing, medias.Process)
+	msgs := messaging.New(messaging.Options{DB: db, Queues: queues, Emitter: emitter, Runner: runner, Media: medias,
+		Render: messaging.TemplateRenderer(db, shop, medias), Log: log})
+	runner.Handle(queue.MessageSending, msgs.Process)
+	sim, err := useTransport(ctx, db, msgs, medias)
+	if err != nil {
+		return err
+	}
+	defer msgs.Stop()
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
-		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias,
+		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias, Messaging: msgs, Simulator: sim,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
 		Handler:           handler,
@@ -145,6 +155,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// useTransport starts the WhatsApp transport the settings choose; a fresh
+// install is on the simulator, which it returns (nil for WhatsApp).
+func useTransport(ctx context.Context, db *store.DB, msgs *messaging.Service, medias *media.Service) (*simulator.Simulator, error) {
+	choice := app.TransportSimulator
+	if err := db.Setting(ctx, app.SettingTransport, &choice); err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+		return nil, err
+	}
+	sim := simulator.New(simulator.Options{Open: func(ctx context.Context, ref []byte) (io.ReadCloser, error) {
+		m, err := medias.Media(ctx, string(ref))
+		if err != nil {
+			return nil, err
+		}
+		return medias.Files().Open(m.StorageKey)
+	}})
+	if err := msgs.Use(ctx, sim); err != nil {
+		return nil, fmt.Errorf("cannot start the WhatsApp simulator: %w", err)
+	}
+	return sim, nil
 }
 
 // parts are what serve runs under one lifecycle.
