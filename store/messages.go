@@ -277,3 +277,13 @@ func (db *DB) EarlierQueued(ctx context.Context, m app.Message) (bool, error) {
 	}
 	return n == 1, nil
 }
+
+// SetMessageMedia records the library file an inbound message's attachment
+// was saved as, or why it could not be (reason, mediaID empty).
+func (tx *Tx) SetMessageMedia(ctx context.Context, id, mediaID, reason string) error {
+	_, err := tx.ExecContext(ctx, `update messages set media_id = ?, error = ? where id = ?`, nullString(mediaID), clip(reason, 1000), id)
+	if err != nil {
+		return fmt.Errorf("store: set media of %s: %w", id, err)
+	}
+	return nil
+}

@@ -89,20 +89,28 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 	medias := media.New(media.Options{DB: db, Queues: qs, Files: files})
 	// Tests wait on processed for a media job to end, not on time.
 	processed := make(chan string, 64)
+	broker := event.NewBroker()
+	emitter := event.NewEmitter(qs, broker, now)
+	shop := settings.New(settings.Options{DB: db})
+	sim := simulator.New(simulator.Options{DeliveredAfter: 20 * time.Millisecond, ReadAfter: 40 * time.Millisecond,
+		Open: func(ctx context.Context, ref []byte) (io.ReadCloser, error) {
+			m, err := medias.Media(ctx, string(ref))
+			if err != nil {
+				return nil, err
+			}
+			return medias.Files().Open(m.StorageKey)
+		}})
+	msgs := messaging.New(messaging.Options{DB: db, Queues: qs, Emitter: emitter, Runner: runner, Media: medias, Library: medias,
+		Render: messaging.TemplateRenderer(db, shop, medias)})
+	process := msgs.Dispatch(medias.Process)
 	runner.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {
-		err := medias.Process(ctx, job)
+		err := process(ctx, job)
 		select {
 		case processed <- string(job.Body):
 		default:
 		}
 		return err
 	})
-	broker := event.NewBroker()
-	emitter := event.NewEmitter(qs, broker, now)
-	shop := settings.New(settings.Options{DB: db})
-	sim := simulator.New(simulator.Options{DeliveredAfter: 20 * time.Millisecond, ReadAfter: 40 * time.Millisecond})
-	msgs := messaging.New(messaging.Options{DB: db, Queues: qs, Emitter: emitter, Runner: runner, Media: medias,
-		Render: messaging.TemplateRenderer(db, shop, medias)})
 	runner.Handle(queue.MessageSending, msgs.Process)
 	if err := msgs.SetPacing(context.Background(), app.Pacing{ColdDailyCap: -1, BreakerErrors: 5, BreakerPause: time.Minute}); err != nil {
 		t.Fatal(err)

@@ -393,7 +393,9 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, u *Upload, in NewM
 func (s *Service) Files() *Files { return s.files }
 
 // Media returns the record with id (the messaging service reads it).
-func (s *Service) Media(ctx context.Context, id string) (app.Media, error) { return s.db.Media(ctx, id) }
+func (s *Service) Media(ctx context.Context, id string) (app.Media, error) {
+	return s.db.Media(ctx, id)
+}
 
 // SendPath is the file to send to WhatsApp for m: a picture's large
 // variant (upright, no metadata, at most 1280 px), any other file as it

@@ -76,6 +76,11 @@ func (s *Service) ReceiveTx(ctx context.Context, tx *store.Tx, in *app.Inbound) 
 	if err != nil {
 		return false, err
 	}
+	if in.Media != nil {
+		if err := s.enqueueDownload(ctx, tx, m); err != nil {
+			return false, err
+		}
+	}
 	if s.onInbound != nil {
 		if err := s.onInbound(ctx, tx, c, m, in); err != nil {
 			return false, err

@@ -28,6 +28,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/event"
+	"smartbot/app/media"
 	"smartbot/queue"
 	"smartbot/store"
 )
@@ -42,6 +43,8 @@ type Options struct {
 	Runner *queue.Runner
 	// Media opens stored files for sending; nil refuses media messages.
 	Media MediaFiles
+	// Library keeps the files customers send; nil leaves them on WhatsApp.
+	Library *media.Service
 	// Render fills a template for sending; nil refuses template messages.
 	Render Renderer
 	// OnInbound runs inside the transaction that stores each new inbound
@@ -92,6 +95,7 @@ type Service struct {
 	emitter     *event.Emitter
 	runner      *queue.Runner
 	media       MediaFiles
+	library     *media.Service
 	render      Renderer
 	onInbound   func(ctx context.Context, tx *store.Tx, c app.Customer, m app.Message, in *app.Inbound) error
 	now         func() time.Time
@@ -111,7 +115,7 @@ type transportBox struct{ t app.Transport }
 
 // New returns the messaging service. Call Use to give it a transport.
 func New(opts Options) *Service {
-	s := &Service{db: opts.DB, queues: opts.Queues, emitter: opts.Emitter, runner: opts.Runner, media: opts.Media,
+	s := &Service{db: opts.DB, queues: opts.Queues, emitter: opts.Emitter, runner: opts.Runner, media: opts.Media, library: opts.Library,
 		render: opts.Render, onInbound: opts.OnInbound, now: opts.Now, jitter: opts.Jitter,
 		maxAttempts: opts.MaxAttempts, log: opts.Log}
 	if s.now == nil {

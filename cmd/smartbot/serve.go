@@ -115,9 +115,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot keep media files in %s: %w", filepath.Join(cfg.dataDir, "media"), err)
 	}
 	medias := media.New(media.Options{DB: db, Queues: queues, Files: files, Limits: cfg.mediaLimits})
-	runner.Handle(queue.MediaProcessing, medias.Process)
-	msgs := messaging.New(messaging.Options{DB: db, Queues: queues, Emitter: emitter, Runner: runner, Media: medias,
+	msgs := messaging.New(messaging.Options{DB: db, Queues: queues, Emitter: emitter, Runner: runner, Media: medias, Library: medias,
 		Render: messaging.TemplateRenderer(db, shop, medias), Log: log})
+	runner.Handle(queue.MediaProcessing, msgs.Dispatch(medias.Process))
 	runner.Handle(queue.MessageSending, msgs.Process)
 	sim, err := useTransport(ctx, db, msgs, medias)
 	if err != nil {
