@@ -38,6 +38,10 @@ type Options struct {
 	DB      *store.DB
 	Queues  *queue.Queues
 	Emitter *event.Emitter
+	// Transports are the transports the shop may choose, by name
+	// (app.TransportWhatsApp, app.TransportSimulator): Start and Choose
+	// pick one. Use takes any transport directly.
+	Transports map[string]app.Transport
 	// Runner, when set, is paused while the circuit breaker is open, so
 	// queued messages wait without being claimed.
 	Runner *queue.Runner
@@ -94,6 +98,7 @@ type Service struct {
 	queues      *queue.Queues
 	emitter     *event.Emitter
 	runner      *queue.Runner
+	transports  map[string]app.Transport
 	media       MediaFiles
 	library     *media.Service
 	render      Renderer
@@ -115,7 +120,7 @@ type transportBox struct{ t app.Transport }
 
 // New returns the messaging service. Call Use to give it a transport.
 func New(opts Options) *Service {
-	s := &Service{db: opts.DB, queues: opts.Queues, emitter: opts.Emitter, runner: opts.Runner, media: opts.Media, library: opts.Library,
+	s := &Service{db: opts.DB, queues: opts.Queues, emitter: opts.Emitter, runner: opts.Runner, transports: opts.Transports, media: opts.Media, library: opts.Library,
 		render: opts.Render, onInbound: opts.OnInbound, now: opts.Now, jitter: opts.Jitter,
 		maxAttempts: opts.MaxAttempts, log: opts.Log}
 	if s.now == nil {
@@ -145,8 +150,13 @@ func (s *Service) Use(ctx context.Context, t app.Transport) error {
 	if old := s.transport.Swap(&transportBox{t}); old != nil && old.t != nil {
 		old.t.Stop()
 	}
+	// The new transport's state goes through the same path as its later
+	// changes: leaving a connected one emits bot_disconnected and pauses
+	// sending until the new one connects.
 	st := t.Status()
-	s.setStatus(st)
+	if err := s.connection(ctx, &app.ConnectionChange{State: st.State, Reason: st.Reason, Until: st.Until, Phone: st.Phone}); err != nil {
+		return err
+	}
 	return t.Start(ctx, s.Handle)
 }
 

@@ -21,6 +21,7 @@ import (
 	"smartbot/app/media"
 	"smartbot/app/messaging"
 	"smartbot/app/settings"
+	"smartbot/app/whatsapp"
 	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
 	"smartbot/store"
@@ -115,13 +116,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("cannot keep media files in %s: %w", filepath.Join(cfg.dataDir, "media"), err)
 	}
 	medias := media.New(media.Options{DB: db, Queues: queues, Files: files, Limits: cfg.mediaLimits})
-	msgs := messaging.New(messaging.Options{DB: db, Queues: queues, Emitter: emitter, Runner: runner, Media: medias, Library: medias,
-		Render: messaging.TemplateRenderer(db, shop, medias), Log: log})
-	runner.Handle(queue.MediaProcessing, msgs.Dispatch(medias.Process))
-	runner.Handle(queue.MessageSending, msgs.Process)
-	sim, err := useTransport(ctx, db, msgs, medias)
+	wa, sim, err := transports(db, medias, log)
 	if err != nil {
 		return err
+	}
+	msgs := messaging.New(messaging.Options{DB: db, Queues: queues, Emitter: emitter, Runner: runner, Transports: wa,
+		Media: medias, Library: medias, Render: messaging.TemplateRenderer(db, shop, medias), Log: log})
+	runner.Handle(queue.MediaProcessing, msgs.Dispatch(medias.Process))
+	runner.Handle(queue.MessageSending, msgs.Process)
+	if err := msgs.Start(ctx); err != nil {
+		return fmt.Errorf("cannot start WhatsApp: %w", err)
 	}
 	defer msgs.Stop()
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
@@ -157,12 +161,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// useTransport starts the WhatsApp transport the settings choose; a fresh
-// install is on the simulator, which it returns (nil for WhatsApp).
-func useTransport(ctx context.Context, db *store.DB, msgs *messaging.Service, medias *media.Service) (*simulator.Simulator, error) {
-	choice := app.TransportSimulator
-	if err := db.Setting(ctx, app.SettingTransport, &choice); err != nil && app.ErrorCode(err) != app.ENOTFOUND {
-		return nil, err
+// transports makes both WhatsApp transports: the whatsmeow session on the
+// shop's number (its tables live in the same database) and the built-in
+// simulator, whose test customers send files from the media library.
+func transports(db *store.DB, medias *media.Service, log *slog.Logger) (map[string]app.Transport, *simulator.Simulator, error) {
+	wa, err := whatsapp.New(whatsapp.Options{DB: db, Log: log.With("part", "whatsapp")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open the WhatsApp session store: %w", err)
 	}
 	sim := simulator.New(simulator.Options{Open: func(ctx context.Context, ref []byte) (io.ReadCloser, error) {
 		m, err := medias.Media(ctx, string(ref))
@@ -171,10 +176,7 @@ func useTransport(ctx context.Context, db *store.DB, msgs *messaging.Service, me
 		}
 		return medias.Files().Open(m.StorageKey)
 	}})
-	if err := msgs.Use(ctx, sim); err != nil {
-		return nil, fmt.Errorf("cannot start the WhatsApp simulator: %w", err)
-	}
-	return sim, nil
+	return map[string]app.Transport{app.TransportWhatsApp: wa, app.TransportSimulator: sim}, sim, nil
 }
 
 // parts are what serve runs under one lifecycle.
