@@ -28,6 +28,7 @@ import (
 	"smartbot/app/media"
 	"smartbot/app/messaging"
 	"smartbot/app/settings"
+	"smartbot/app/whatsapp"
 	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
 	"smartbot/store"
@@ -100,7 +101,14 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 			}
 			return medias.Files().Open(m.StorageKey)
 		}})
+	// The whatsmeow transport is there to switch to; it never connects,
+	// as no number is paired.
+	wa, err := whatsapp.New(whatsapp.Options{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
 	msgs := messaging.New(messaging.Options{DB: db, Queues: qs, Emitter: emitter, Runner: runner, Media: medias, Library: medias,
+		Transports: map[string]app.Transport{app.TransportSimulator: sim, app.TransportWhatsApp: wa},
 		Render: messaging.TemplateRenderer(db, shop, medias)})
 	process := msgs.Dispatch(medias.Process)
 	runner.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {

@@ -163,6 +163,8 @@ func (s *Server) routeTable() []route {
 		panel("POST /keys/{id}/revoke", owner, s.postKeyRevoke),
 		panel("GET /settings", owner, s.pageSettings),
 		panel("POST /settings", owner, s.postSettings),
+		panel("GET /settings/whatsapp", owner, s.pageWhatsAppSettings),
+		panel("POST /settings/whatsapp", owner, s.postWhatsAppSettings),
 		panel("GET /audit", viewer, s.pageAudit),
 		panel("GET /queues", viewer, s.pageQueues),
 		panel("GET /queues/stream", viewer, s.streamQueues),
