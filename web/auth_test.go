@@ -35,6 +35,11 @@ func fill(pattern string) (method, path string) {
 		path = strings.Replace(path, "{id}", "m_0123456789abcdef0123456789abcdef", 1)
 	}
 	path = strings.Replace(path, "{queue}", "order_processing", 1)
+	if strings.HasPrefix(path, "/api/messages/") {
+		path = strings.Replace(path, "{id}", app.NewID(app.PrefixMessage), 1)
+	}
+	path = strings.Replace(path, "{customer}", app.NewID(app.PrefixCustomer), 1)
+	path = strings.Replace(path, "{phone}", "%2B15550100123", 1)
 	path = strings.Replace(path, "{$}", "", 1)
 	if strings.HasSuffix(path, "/static/") {
 		path += "app.css"
