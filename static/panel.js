@@ -344,3 +344,32 @@ if (headerUpload) {
     });
   });
 }
+
+// A chat opens at its latest message and follows new ones as the stream
+// adds them, unless the reader scrolled up to read older ones: the
+// conversation's bubbles (#chat-scroll) and the simulator's phone
+// (#sim-chat, re-drawn by the stream, so looked up each time).
+const followChat = (selector) => {
+  const first = document.querySelector(selector);
+  if (!first) return;
+  let atEnd = true;
+  const scroller = () => document.querySelector(selector);
+  const toEnd = () => {
+    const el = scroller();
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+  document.addEventListener(
+    "scroll",
+    (e) => {
+      const el = scroller();
+      if (e.target === el) atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    },
+    true,
+  );
+  toEnd();
+  new MutationObserver(() => {
+    if (atEnd) toEnd();
+  }).observe(first.parentElement, { childList: true, subtree: true });
+};
+followChat("#chat-scroll");
+followChat("#sim-chat");

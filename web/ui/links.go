@@ -14,6 +14,7 @@ type navItem struct {
 // nav is the top bar, in order. Key matches Layout.Nav.
 var nav = []navItem{
 	{"dashboard", "Dashboard", "/", false},
+	{"inbox", "Inbox", "/inbox", false},
 	{"media", "Media", "/library", false},
 	{"templates", "Templates", "/templates", false},
 	{"users", "Users", "/users", false},

@@ -97,6 +97,8 @@ type DashboardPage struct {
 	Counters []Counter
 	Queues   []QueueRow
 	Events   []EventRow
+	// Connection is the WhatsApp card (inbox.templ); nil without messaging.
+	Connection *ConnectionCard
 }
 
 // UserRow is one user in the users list.
@@ -506,6 +508,9 @@ type TemplateEditorPage struct {
 	// Diff is set on a saved version's page: what differs from the
 	// current version.
 	Diff *TemplateDiff
+	// SendTest is "send a test" to a simulator customer (template_send.templ);
+	// nil unless the simulator is on and the template saved and active.
+	SendTest *TemplateSendTest
 }
 
 // TemplateDiff is what changed between a saved version and the current
