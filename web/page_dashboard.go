@@ -18,7 +18,10 @@ func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.Layout, _ = s.frame(w, r, "Dashboard", "dashboard")
+	var f flash
+	p.Layout, f = s.frame(w, r, "Dashboard", "dashboard")
+	// A phone-number pairing code comes as the flash's secret (page_connection.go).
+	p.Connection = s.connectionCard(r.Context(), p.Layout.User.CanAdmin(), f.secret)
 	return render(w, r, http.StatusOK, ui.Dashboard(p))
 }
 

@@ -131,7 +131,15 @@ func (s *Server) pageTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderEditor(w, r, http.StatusOK, t, templateForm(t), nil, "")
+	p, err := s.editorPage(w, r, t, templateForm(t), nil, "")
+	if err != nil {
+		return err
+	}
+	// "Send a test" to a simulator customer (page_template_send.go).
+	if p.SendTest, err = s.sendTestForm(r, t, p.ReadOnly); err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, ui.TemplateEditor(p))
 }
 
 // renderEditor shows the editor for saved (zero for a new template) with

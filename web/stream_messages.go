@@ -1,0 +1,79 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"smartbot/app/messaging"
+)
+
+// watchBuffer is how many message changes a stream holds while it is
+// busy; past it, changes are dropped and the next refresh (every 2 s)
+// reads afresh what the page shows.
+const watchBuffer = 64
+
+// liveMessages runs a stream as live does, woken by the messaging
+// service's changes (messages stored or moved, the connection changing,
+// told after commit) instead of events. wake, when set, returns a channel
+// that closes at the next change of something else the page shows (the
+// simulator's phones); refresh runs then, on every tick, and first.
+func (s *Server) liveMessages(w http.ResponseWriter, r *http.Request, wake func() <-chan struct{},
+	refresh func(ctx context.Context, st *stream) error, onChange func(ctx context.Context, st *stream, c messaging.Change) error) error {
+	// Watch before the first read, so that a change committed in between
+	// is not lost; one both read and told is shown once (the fragments'
+	// keys say nothing changed).
+	changes, stop := s.messaging.Watch(watchBuffer)
+	defer stop()
+	st := s.openStream(w, r)
+	ctx := r.Context()
+	if err := st.signal("open"); err != nil {
+		return nil
+	}
+	var woken <-chan struct{}
+	if wake != nil {
+		woken = wake()
+	}
+	if err := refresh(ctx, st); err != nil {
+		if ctx.Err() == nil {
+			s.logWarn(r, "a live stream's first refresh failed", err)
+		}
+		return nil
+	}
+	tick := time.NewTicker(refreshEvery)
+	defer tick.Stop()
+	beat := time.NewTicker(heartbeatEvery)
+	defer beat.Stop()
+	maxAge := time.NewTimer(streamMaxAge)
+	defer maxAge.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.closing:
+			st.signal("closing")
+			return nil
+		case <-maxAge.C:
+			st.signal("closing")
+			return nil
+		case <-beat.C:
+			if err := st.signal("open"); err != nil {
+				return nil
+			}
+		case <-tick.C:
+			if err := refresh(ctx, st); err != nil {
+				return nil
+			}
+		case <-woken:
+			// Take the next channel before reading, as Changed asks.
+			woken = wake()
+			if err := refresh(ctx, st); err != nil {
+				return nil
+			}
+		case c := <-changes:
+			if err := onChange(ctx, st, c); err != nil {
+				return nil
+			}
+		}
+	}
+}
