@@ -97,4 +97,3 @@ func nextDelay(err error, attempt int, cfg Config) (time.Duration, bool) {
 	}
 	return cfg.Backoff(attempt), true
 }
-

@@ -207,10 +207,7 @@ func (s *Server) apiMediaList(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Data       []mediaJSON `json:"data"`
 		NextCursor *string     `json:"next_cursor"`
-	}{Data: make([]mediaJSON, len(ms))}
-	if next != "" {
-		out.NextCursor = &next
-	}
+	}{NextCursor: cursorOf(next), Data: make([]mediaJSON, len(ms))}
 	for i, m := range ms {
 		out.Data[i] = newMediaJSON(m, nil)
 		out.Data[i].UsedBy = nil // a list does not look up every record's uses

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -164,16 +163,6 @@ func messagePage(r *http.Request) (store.MessageFilter, error) {
 		return store.MessageFilter{}, app.Invalid(app.FieldError{Field: "cursor", Message: "is not a cursor this API gave out"})
 	}
 	return store.MessageFilter{Limit: limit, Cursor: cursor}, nil
-}
-
-// cursorOf is the next_cursor of a page the store ended at next: encoded
-// as pageParams reads it, null on the last page.
-func cursorOf(next string) *string {
-	if next == "" {
-		return nil
-	}
-	c := base64.RawURLEncoding.EncodeToString([]byte(next))
-	return &c
 }
 
 func (s *Server) apiMessage(w http.ResponseWriter, r *http.Request) error {

@@ -48,10 +48,7 @@ func (s *Server) apiTemplates(w http.ResponseWriter, r *http.Request) error {
 	out := struct {
 		Data       []app.Template `json:"data"`
 		NextCursor *string        `json:"next_cursor"`
-	}{Data: list}
-	if next != "" {
-		out.NextCursor = &next
-	}
+	}{NextCursor: cursorOf(next), Data: list}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

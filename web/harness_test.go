@@ -109,7 +109,7 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 	}
 	msgs := messaging.New(messaging.Options{DB: db, Queues: qs, Emitter: emitter, Runner: runner, Media: medias, Library: medias,
 		Transports: map[string]app.Transport{app.TransportSimulator: sim, app.TransportWhatsApp: wa},
-		Render: messaging.TemplateRenderer(db, shop, medias)})
+		Render:     messaging.TemplateRenderer(db, shop, medias)})
 	process := msgs.Dispatch(medias.Process)
 	runner.Handle(queue.MediaProcessing, func(ctx context.Context, job queue.Job) error {
 		err := process(ctx, job)

@@ -183,10 +183,19 @@ func newPage[T any](rows []T, limit int, key func(T) string) page[T] {
 	}
 	if len(rows) > limit {
 		p.Data = rows[:limit]
-		c := base64.RawURLEncoding.EncodeToString([]byte(key(rows[limit-1])))
-		p.NextCursor = &c
+		p.NextCursor = cursorOf(key(rows[limit-1]))
 	}
 	return p
+}
+
+// cursorOf is the next_cursor of a page the store ended at next: encoded
+// as pageParams reads it, null on the last page.
+func cursorOf(next string) *string {
+	if next == "" {
+		return nil
+	}
+	c := base64.RawURLEncoding.EncodeToString([]byte(next))
+	return &c
 }
 
 // wholeList answers a short list that is never paged (a shop's users, its
