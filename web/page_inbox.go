@@ -118,7 +118,7 @@ func (s *Server) inboxList(ctx context.Context, cursor string) (ui.InboxList, er
 	case cursor != "":
 		l.Empty = "No older conversations."
 	case s.simOn():
-		l.Empty = "No conversations yet. When a customer writes to the shop on WhatsApp, the chat appears here at once. To try it now, make a test customer above and write as them."
+		l.Empty = "No conversations yet. When a customer writes to the shop on WhatsApp, the chat appears here at once. To try it now, make a test customer below and write as them."
 	default:
 		l.Empty = "No conversations yet. When a customer writes to the shop on WhatsApp, the chat appears here at once."
 	}
