@@ -151,10 +151,13 @@ func TestAnOperatorRepliesFromTheChatAndItsTicksMoveLive(t *testing.T) {
 	if reply.Direction != app.DirectionOut || reply.Text != "Yes, until 6 pm." || reply.SentBy != "operator@shop.test" {
 		t.Fatalf("the reply stored is %+v", reply)
 	}
-	// The bubble comes, then its ticks move in place.
-	bubble := `id="msg-` + reply.ID + `"`
-	for _, st := range []string{"sent", "delivered", "read"} {
-		waitLine(t, lines, bubble+` class="msg msg-out" data-status="`+st+`"`)
+	// The bubble comes, then its ticks move in place: each change is that
+	// one bubble (appended, then patched), never the whole chat again. (A
+	// refresh that reads a change first does not stop it: the bubble is
+	// sent when the change is told all the same.)
+	bubble := `data: elements <li id="msg-` + reply.ID + `" class="msg msg-out" data-status="`
+	for _, st := range []string{"queued", "sent", "delivered", "read"} {
+		waitLine(t, lines, bubble+st+`"`)
 	}
 	if got, err := ts.sim.WaitInbox(context.Background(), "+15550100333", 1); err != nil || got[0].Message.Text != "Yes, until 6 pm." {
 		t.Errorf("the customer received %+v %v", got, err)
