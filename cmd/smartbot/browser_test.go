@@ -688,9 +688,22 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		t.Fatalf("POST /api/products: %d %s", status, body)
 	}
 	ann := userID(t, base, admin, "ann@shop.example")
+	// A test customer with a long name and a long message, for the inbox
+	// and the chat with the simulator's phone.
+	var customer struct{ ID string }
+	status, body := apiRequest(t, http.MethodPost, base+"/api/simulator/customers", admin, `{"phone":"+15550100987","name":"Margaretha van den Berghe-Oosterhuis"}`)
+	if err := json.Unmarshal([]byte(body), &customer); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/simulator/customers: %d %s", status, body)
+	}
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/simulator/messages", admin,
+		`{"from":"+15550100987","text":"Goedemiddag! Do you deliver https://groothandel-de-zonnebloem.example/bestellingen/2026/december/tulpen-en-rozen to Harare?"}`); status != http.StatusCreated {
+		t.Fatalf("POST /api/simulator/messages: %d %s", status, body)
+	}
 	b := newBrowser(t, chrome, base)
 
 	pages := []struct{ name, path, ready string }{
+		{"inbox", "/inbox", "#conversations"},
+		{"conversation", "/inbox/" + customer.ID, "#sim-screen"},
 		{"dashboard", "/", "#dashboard"},
 		{"users", "/users", "#users"},
 		{"users-confirm", "/users/" + ann + "/delete", "#confirm"},
@@ -1455,5 +1468,143 @@ func TestBrowserAHeaderPictureUploadedFromTheTemplateEditorShowsInItsPreview(t *
 	if names := apiList(t, base+"/api/media", key); !slices.Contains(names, id) {
 		t.Errorf("the uploaded picture %s is not in Media: %v", id, names)
 	}
+	b.checkNoPageErrors()
+}
+
+// The inbox's acceptance, end to end through the simulator: a test
+// customer writes (the simulator API), the chat appears in the open inbox
+// live, an operator opens it and replies, and the reply's ticks go queued,
+// sent, delivered, read in front of them, with no reload.
+func TestBrowserInboxShowsACustomerLiveAndTheReplysTicksMove(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "opal@shop.test", "orchids-on-the-sill-4"
+	createUser(t, bin, dir, email, "operator", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+
+	b.do(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.CSS(`#inbox #live-status[data-state="live"]`)))
+	b.waitStream("/inbox/stream")
+	if got := b.text("#simulator-note"); !strings.Contains(got, "built-in simulator, not real WhatsApp") {
+		t.Errorf("the inbox does not say the simulator is on: %q", got)
+	}
+	b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"`))
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/simulator/customers", key, `{"phone":"+15550100321","name":"Tariro Moyo"}`); status != http.StatusCreated {
+		t.Fatalf("POST /api/simulator/customers: %d %s", status, body)
+	}
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/simulator/messages", key, `{"from":"+15550100321","text":"Do you have yellow tulips?"}`); status != http.StatusCreated {
+		t.Fatalf("POST /api/simulator/messages: %d %s", status, body)
+	}
+	b.waitUntil("the chat to appear in the inbox with its message and unread count", `(() => {
+		const row = document.querySelector('#conversations .conv');
+		return row && row.querySelector('.conv-name')?.textContent === 'Tariro Moyo'
+			&& row.querySelector('.conv-preview')?.textContent === 'Do you have yellow tulips?'
+			&& row.querySelector('.conv-unread-count')?.textContent === '1'
+			&& row.querySelector('.badge-test') !== null;
+	})()`, 10*time.Second)
+	if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+		t.Error("the inbox reloaded to show the new chat")
+	}
+	b.screenshotPhone("inbox")
+
+	b.viewport(1280, 800, false)
+	b.do(chromedp.Click(chromedp.CSS("#conversations .conv-link")), chromedp.WaitVisible(chromedp.CSS(`#conversation #live-status[data-state="live"]`)))
+	b.waitStream(strings.TrimPrefix(b.location(), base) + "/stream")
+	// Every status the reply's bubble takes, in order, as the page saw it.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"; window.e2eTicks = [];
+		const seen = () => {
+			const out = [...document.querySelectorAll('#bubbles .msg-out')].pop();
+			const st = out?.dataset.status;
+			if (st && window.e2eTicks[window.e2eTicks.length - 1] !== st) window.e2eTicks.push(st);
+		};
+		new MutationObserver(seen).observe(document.querySelector('#chat-scroll'), {subtree: true, childList: true, attributes: true});`))
+	b.do(chromedp.SendKeys(chromedp.CSS("#reply-text"), "Yes, a fresh bunch came in this morning."), chromedp.Click(chromedp.CSS("#reply-send")))
+	b.waitUntil("the reply's ticks to turn blue", `document.querySelector('#bubbles .msg-out .ticks-read') !== null`, 20*time.Second)
+	ticks := read(b, chromedp.Evaluate[[]string](`window.e2eTicks`))
+	if want := []string{"queued", "sent", "delivered", "read"}; !slices.Equal(ticks, want) {
+		t.Errorf("the reply's bubble went %v, want %v", ticks, want)
+	}
+	if got := b.text("#bubbles .msg-out .msg-text"); got != "Yes, a fresh bunch came in this morning." {
+		t.Errorf("the reply's bubble reads %q", got)
+	}
+	if got := b.value("#reply-text"); got != "" {
+		t.Errorf("the reply box still holds %q after sending", got)
+	}
+	if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+		t.Error("the chat reloaded to show the reply")
+	}
+	// A refused reply says why by the box and keeps the text.
+	long := strings.Repeat("tulips ", 600)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#reply-text').value = `+jsString(long)+`;
+		document.querySelector('#reply-text').dispatchEvent(new Event('input', {bubbles: true}))`), chromedp.Click(chromedp.CSS("#reply-send")))
+	b.waitUntil("the refusal beside the box", `document.querySelector('#reply-error')?.textContent.startsWith('The text must')`, 10*time.Second)
+	if got := b.value("#reply-text"); got != long {
+		t.Errorf("the refused text was not kept: %d characters left", len(got))
+	}
+	b.screenshot("conversation")
+	b.screenshotPhone("conversation")
+	b.checkNoPageErrors()
+}
+
+// The simulator's phone and the template editor's "Send a test": an owner
+// makes a test customer on the inbox, sends a saved template to them from
+// the editor, follows the link to the chat, sees the rendered template
+// there and on the phone, and taps one of its buttons as the customer.
+func TestBrowserSendATestFromTheTemplateEditorReachesATestCustomer(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "uma@shop.test", "umbrellas-in-april-2"
+	createUser(t, bin, dir, email, "owner", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	var tpl struct{ ID string }
+	status, body := apiRequest(t, http.MethodPost, base+"/api/templates", key, `{"name":"welcome_menu","kind":"buttons","delivery_style":"interactive",
+		"body":"Hi {{name}}, what would you like to do today?","buttons":[{"id":"catalog","title":"See the catalog"},{"id":"orders","title":"My orders"}],
+		"variables":[{"name":"name","type":"text","required":true,"example":"Ann"}]}`)
+	if err := json.Unmarshal([]byte(body), &tpl); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/templates: %d %s", status, body)
+	}
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+	if got := b.text("#connection-simulator"); !strings.Contains(got, "no real WhatsApp number is connected") {
+		t.Errorf("the dashboard's WhatsApp card reads %q", got)
+	}
+	b.screenshotPhone("dashboard-simulator")
+
+	b.viewport(1280, 800, false)
+	b.do(chromedp.Navigate(base+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#test-customer-form")),
+		chromedp.SendKeys(chromedp.CSS("#test-phone"), "+15550100654"), chromedp.SendKeys(chromedp.CSS("#test-name"), "Kuda"),
+		chromedp.Click(chromedp.CSS("#new-test-customer")), chromedp.WaitVisible(chromedp.CSS("#say-form")))
+	chat := b.location()
+
+	b.do(chromedp.Navigate(base+"/templates/"+tpl.ID), chromedp.WaitVisible(chromedp.CSS("#tpl-send-test-form")))
+	b.checkFits("template-send-test")
+	b.do(chromedp.Click(chromedp.CSS("#tpl-send-test-button")), chromedp.WaitVisible(chromedp.CSS("#tpl-test-sent-link")))
+	b.do(chromedp.Click(chromedp.CSS("#tpl-test-sent-link")), chromedp.WaitVisible(chromedp.CSS(`#conversation #live-status[data-state="live"]`)))
+	if got := b.location(); got != chat {
+		t.Errorf("the link after sending goes to %s, want the chat %s", got, chat)
+	}
+	b.waitUntil("the template's bubble, rendered with its example and its buttons", `(() => {
+		const out = document.querySelector('#bubbles .msg-out');
+		return out && out.querySelector('.msg-label')?.textContent === 'Template welcome_menu'
+			&& out.querySelector('.msg-text')?.textContent === 'Hi Ann, what would you like to do today?'
+			&& [...out.querySelectorAll('.msg-options li')].map(e => e.textContent).join('|') === 'See the catalog|My orders';
+	})()`, 10*time.Second)
+	b.waitUntil("the phone to show it with its buttons to tap", `document.querySelector('#sim-chat')?.textContent.includes('Hi Ann, what would you like to do today?')
+		&& document.querySelectorAll('#sim-choices button').length === 2`, 20*time.Second)
+	b.do(chromedp.Click(chromedp.Search(`//form[@id="sim-choices"]/button[text()="My orders"]`)))
+	b.waitUntil("the tap to arrive in the chat", `[...document.querySelectorAll('#bubbles .msg-in')].some(e =>
+		e.querySelector('.msg-label')?.textContent === 'Tapped' && e.querySelector('.msg-text')?.textContent === 'My orders')`, 10*time.Second)
+	// Typing as the customer.
+	b.do(chromedp.SendKeys(chromedp.CSS("#say-text"), "And the price list?"), chromedp.Click(chromedp.CSS("#say-send")))
+	b.waitUntil("the customer's text in the chat and on the phone", `[...document.querySelectorAll('#bubbles .msg-in .msg-text')].some(e => e.textContent === 'And the price list?')
+		&& [...document.querySelectorAll('#sim-chat .sim-mine')].some(e => e.textContent.includes('And the price list?'))
+		&& document.querySelector('#say-text').value === ''`, 10*time.Second)
+	b.screenshot("conversation-simulator")
+	b.screenshotPhone("conversation-simulator")
 	b.checkNoPageErrors()
 }
