@@ -155,10 +155,10 @@ func (c *Client) Start(_ context.Context, handle app.InboundHandler) error {
 	c.mu.Unlock()
 
 	if wa.Store.ID == nil {
-		c.report(&app.ConnectionChange{State: app.ConnDisconnected, Reason: reasonNotPaired})
+		c.reportIf(&app.ConnectionChange{State: app.ConnDisconnected, Reason: reasonNotPaired}, true)
 		return nil
 	}
-	c.report(&app.ConnectionChange{State: app.ConnConnecting})
+	c.reportIf(&app.ConnectionChange{State: app.ConnConnecting}, true)
 	c.wg.Go(func() {
 		if err := wa.Connect(); err != nil {
 			c.report(&app.ConnectionChange{State: app.ConnDisconnected, Reason: "cannot connect: " + err.Error()})
@@ -209,14 +209,18 @@ func (c *Client) current() *whatsmeow.Client {
 
 // report records a connection change as the status and gives it to the
 // handler. A change that alters nothing the panel shows is not repeated.
-func (c *Client) report(cc *app.ConnectionChange) {
+func (c *Client) report(cc *app.ConnectionChange) { c.reportIf(cc, false) }
+
+// reportIf is report; always gives the change to the handler even when the
+// status already showed it: Start tells a new handler where things stand.
+func (c *Client) reportIf(cc *app.ConnectionChange, always bool) {
 	if cc.At.IsZero() {
 		cc.At = c.now()
 	}
 	c.reportMu.Lock()
 	defer c.reportMu.Unlock()
 	c.mu.Lock()
-	changed := c.setStatus(cc)
+	changed := c.setStatus(cc) || always
 	handle := c.handle
 	c.mu.Unlock()
 	if !changed || handle == nil {
