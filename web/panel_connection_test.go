@@ -13,6 +13,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/whatsapp/simulator"
+	"smartbot/web"
 )
 
 // fakeWhatsApp stands in for the whatsmeow transport where the simulator
@@ -65,6 +66,7 @@ func (f *fakeWhatsApp) Download(context.Context, *app.InboundMedia) (io.ReadClos
 }
 
 func TestTheDashboardCardPairsWithALiveQRCodeAndLogsOut(t *testing.T) {
+	defer web.SetMessagesRefresh(time.Hour)() // each QR code comes as a change
 	ts := newTestServer(t)
 	wa := &fakeWhatsApp{state: app.TransportStatus{Transport: app.TransportWhatsApp, State: app.ConnDisconnected}}
 	if err := ts.messaging.Use(context.Background(), wa); err != nil {
@@ -126,6 +128,9 @@ func TestTheDashboardCardPairsWithALiveQRCodeAndLogsOut(t *testing.T) {
 }
 
 func TestTheDashboardCardSaysTheSimulatorIsNoRealNumber(t *testing.T) {
+	// No refresh while the test runs: the connection's changes alone must
+	// keep the card current.
+	defer web.SetMessagesRefresh(time.Hour)()
 	ts := newTestServer(t)
 	ts.connect()
 	owner := ts.session(ts.users[app.RoleOwner], time.Hour)

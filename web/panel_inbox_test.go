@@ -13,6 +13,7 @@ import (
 	"smartbot/app/messaging"
 	"smartbot/app/whatsapp/simulator"
 	"smartbot/store"
+	"smartbot/web"
 )
 
 // Tests of the inbox's pages: the conversations list and a chat, live;
@@ -83,6 +84,9 @@ func chatMessages(t *testing.T, ts *testServer, customerID string) []app.Message
 }
 
 func TestAMessageFromACustomerAppearsInTheInboxWithoutAReload(t *testing.T) {
+	// No refresh while the test runs: the messaging service's changes
+	// alone must bring each chat.
+	defer web.SetMessagesRefresh(time.Hour)()
 	ts := newTestServer(t)
 	ts.connect()
 	viewer := ts.session(ts.users[app.RoleViewer], time.Hour)

@@ -13,6 +13,11 @@ import (
 // reads afresh what the page shows.
 const watchBuffer = 64
 
+// messagesRefreshEvery is how often a message stream re-reads what it
+// shows, in case it missed changes. A variable only so that a test can
+// turn it off and see the changes alone keep a page current.
+var messagesRefreshEvery = refreshEvery
+
 // liveMessages runs a stream as live does, woken by the messaging
 // service's changes (messages stored or moved, the connection changing,
 // told after commit) instead of events. wake, when set, returns a channel
@@ -40,7 +45,7 @@ func (s *Server) liveMessages(w http.ResponseWriter, r *http.Request, wake func(
 		}
 		return nil
 	}
-	tick := time.NewTicker(refreshEvery)
+	tick := time.NewTicker(messagesRefreshEvery)
 	defer tick.Stop()
 	beat := time.NewTicker(heartbeatEvery)
 	defer beat.Stop()
