@@ -45,19 +45,6 @@ func (s *Server) apiWhatsAppStatus(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// transport is the transport in use, refused while there is none or while
-// it is the simulator (which has no number to pair or log out of).
-func (s *Server) realTransport(m *messaging.Service, doing string) (app.Transport, error) {
-	t := m.Transport()
-	if t == nil {
-		return nil, app.Errorf(app.ECONFLICT, "no WhatsApp transport is running; %s needs the whatsapp transport chosen in settings", doing)
-	}
-	if t.Status().Transport == app.TransportSimulator {
-		return nil, app.Errorf(app.ECONFLICT, "the simulator needs no pairing and has no number to log out of: choose the whatsapp transport in settings to %s", doing)
-	}
-	return t, nil
-}
-
 // apiWhatsAppPair starts pairing: {"method": "qr"} answers 202 and the codes
 // appear in the status as they rotate; {"phone": "+263…"} (method phone)
 // answers the code to type into WhatsApp on that phone.
@@ -90,16 +77,9 @@ func (s *Server) apiWhatsAppPair(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return app.Invalid(app.FieldError{Field: "method", Message: "must be qr or phone"})
 	}
-	t, err := s.realTransport(m, "pair a number")
-	if err != nil {
-		return err
-	}
-	if st := m.Status(); st.State == app.ConnConnected {
-		return app.Errorf(app.ECONFLICT, "%s is paired and connected; log out first to pair another number", or(st.Phone, "a number"))
-	}
 	if in.Method == "qr" {
-		if err := t.PairQR(r.Context()); err != nil {
-			return pairingError(err)
+		if err := m.PairQR(r.Context()); err != nil {
+			return err
 		}
 		writeJSON(w, http.StatusAccepted, struct {
 			Method string     `json:"method"`
@@ -107,9 +87,9 @@ func (s *Server) apiWhatsAppPair(w http.ResponseWriter, r *http.Request) error {
 		}{"qr", newStatusJSON(m)})
 		return nil
 	}
-	code, err := t.PairPhone(r.Context(), in.Phone)
+	code, err := m.PairPhone(r.Context(), in.Phone)
 	if err != nil {
-		return pairingError(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Method string `json:"method"`
@@ -119,32 +99,13 @@ func (s *Server) apiWhatsAppPair(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pairingError turns what the transport said into an answer: WhatsApp out
-// of reach is worth a retry (503); a refusal says why.
-func pairingError(err error) error {
-	var ae *app.Error
-	switch {
-	case errors.As(err, &ae):
-		return err
-	case errors.Is(err, app.ErrNotConnected):
-		return &app.Error{Code: app.EUNAVAILABLE, Message: "WhatsApp could not be reached to pair; try again in a minute", Err: err}
-	case errors.Is(err, app.ErrNotPaired):
-		return &app.Error{Code: app.ECONFLICT, Message: "no WhatsApp number is paired", Err: err}
-	}
-	return &app.Error{Code: app.ECONFLICT, Message: "pairing could not start: " + strings.TrimPrefix(err.Error(), "whatsapp: "), Err: err}
-}
-
 func (s *Server) apiWhatsAppLogout(w http.ResponseWriter, r *http.Request) error {
 	m, err := s.msgs()
 	if err != nil {
 		return err
 	}
-	t, err := s.realTransport(m, "log out")
-	if err != nil {
+	if err := m.Logout(r.Context()); err != nil {
 		return err
-	}
-	if err := t.Logout(r.Context()); err != nil {
-		return pairingError(err)
 	}
 	writeJSON(w, http.StatusOK, newStatusJSON(m))
 	return nil

@@ -82,27 +82,13 @@ func (s *Server) streamConnection(w http.ResponseWriter, r *http.Request) error 
 	})
 }
 
-// transport is the WhatsApp connection in use, for pairing and logging
-// out; refused while none runs.
-func (s *Server) transport() (app.Transport, error) {
-	if s.messaging == nil {
-		return nil, errNoMessaging
-	}
-	t := s.messaging.Transport()
-	if t == nil {
-		return nil, app.Errorf(app.ECONFLICT, "no WhatsApp connection is running: restart Smartbot, then pair")
-	}
-	return t, nil
-}
-
 // postPairQR starts pairing with QR codes; the card's stream shows each
 // code as it comes.
 func (s *Server) postPairQR(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.transport()
-	if err != nil {
-		return err
+	if s.messaging == nil {
+		return errNoMessaging
 	}
-	if err := t.PairQR(r.Context()); err != nil {
+	if err := s.messaging.PairQR(r.Context()); err != nil {
 		return err
 	}
 	return s.done(w, r, "/", flash{notice: "Scan the QR code below with WhatsApp on the shop's phone."})
@@ -111,18 +97,14 @@ func (s *Server) postPairQR(w http.ResponseWriter, r *http.Request) error {
 // postPairPhone asks WhatsApp for a pairing code for the shop's number;
 // the dashboard shows it once, large, to type on that phone.
 func (s *Server) postPairPhone(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.transport()
-	if err != nil {
-		return err
+	if s.messaging == nil {
+		return errNoMessaging
 	}
 	if err := form(w, r); err != nil {
 		return err
 	}
 	phone := strings.Join(strings.Fields(r.PostFormValue("phone")), "")
-	if !app.ValidPhone(phone) {
-		return app.Invalid(app.FieldError{Field: "phone", Message: "must be the shop's number with + and the country code, like +263771234567"})
-	}
-	code, err := t.PairPhone(r.Context(), phone)
+	code, err := s.messaging.PairPhone(r.Context(), phone)
 	if err != nil {
 		return err
 	}
@@ -142,11 +124,10 @@ func (s *Server) pageWhatsAppLogout(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) postWhatsAppLogout(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.transport()
-	if err != nil {
-		return err
+	if s.messaging == nil {
+		return errNoMessaging
 	}
-	if err := t.Logout(r.Context()); err != nil {
+	if err := s.messaging.Logout(r.Context()); err != nil {
 		return err
 	}
 	return s.done(w, r, "/", flash{notice: "Logged out of WhatsApp. Pair again to send and receive."})

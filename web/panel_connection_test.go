@@ -125,6 +125,22 @@ func TestTheDashboardCardPairsWithALiveQRCodeAndLogsOut(t *testing.T) {
 		t.Fatalf("POST /whatsapp/logout: %d, %d logouts", res.StatusCode, wa.loggedN)
 	}
 	waitLine(t, lines, ">Logged out</span>")
+	// Pairing twice and logging out are changes the audit log holds, with who.
+	if n := countAudit(t, ts, "whatsapp.pair"); n != 2 {
+		t.Errorf("%d whatsapp.pair audit rows, want 2 (QR and phone code)", n)
+	}
+	if n := countAudit(t, ts, "whatsapp.logout"); n != 1 {
+		t.Errorf("%d whatsapp.logout audit rows, want 1", n)
+	}
+}
+
+func countAudit(t *testing.T, ts *testServer, action string) int {
+	t.Helper()
+	var n int
+	if err := ts.db.R.QueryRow(`select count(*) from audit_logs where action = ? and actor_id <> ''`, action).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestTheDashboardCardSaysTheSimulatorIsNoRealNumber(t *testing.T) {
