@@ -14,6 +14,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/event"
+	"smartbot/app/messaging"
 	"smartbot/store"
 	"smartbot/web/ui"
 )
@@ -174,14 +175,38 @@ func fragmentKey(ctx context.Context, data ...any) string {
 // stream's age runs out: refresh on every tick, onEvent on every committed
 // event of sub (nil for a page without events).
 func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscription, refresh func(ctx context.Context, st *stream) error, onEvent func(ctx context.Context, st *stream, e app.Event) error) error {
-	var events <-chan app.Event
+	src := wakers{every: refreshEvery, onEvent: onEvent}
 	if sub != nil {
-		events = sub.C
+		src.events = sub.C
 	}
+	return s.run(w, r, src, refresh)
+}
+
+// wakers are what moves a live stream besides its heartbeat: its refresh
+// ticks, committed events, the messaging service's changes, and wake (a
+// channel that closes at the next change of something else the page shows;
+// refresh runs then). A nil channel or func is never heard from.
+type wakers struct {
+	every    time.Duration
+	events   <-chan app.Event
+	onEvent  func(ctx context.Context, st *stream, e app.Event) error
+	changes  <-chan messaging.Change
+	onChange func(ctx context.Context, st *stream, c messaging.Change) error
+	wake     func() <-chan struct{}
+}
+
+// run is the loop of every live stream: it refreshes first and on every
+// tick, hands events and changes to their handlers, and ends when the
+// client leaves, the server shuts down or the stream's age runs out.
+func (s *Server) run(w http.ResponseWriter, r *http.Request, src wakers, refresh func(ctx context.Context, st *stream) error) error {
 	st := s.openStream(w, r)
 	ctx := r.Context()
 	if err := st.signal("open"); err != nil {
 		return nil
+	}
+	var woken <-chan struct{}
+	if src.wake != nil {
+		woken = src.wake()
 	}
 	if err := refresh(ctx, st); err != nil {
 		// The answer has begun: no problem document can follow it. A
@@ -191,13 +216,14 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscri
 		}
 		return nil
 	}
-	tick := time.NewTicker(refreshEvery)
+	tick := time.NewTicker(src.every)
 	defer tick.Stop()
 	beat := time.NewTicker(heartbeatEvery)
 	defer beat.Stop()
 	maxAge := time.NewTimer(streamMaxAge)
 	defer maxAge.Stop()
 	for {
+		var err error
 		select {
 		case <-ctx.Done():
 			return nil
@@ -208,20 +234,23 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, sub *event.Subscri
 			st.signal("closing")
 			return nil
 		case <-beat.C:
-			if err := st.signal("open"); err != nil {
-				return nil
-			}
+			err = st.signal("open")
 		case <-tick.C:
-			if err := refresh(ctx, st); err != nil {
-				return nil // the client is gone or the database is; either way the stream ends
-			}
-		case e, ok := <-events:
+			err = refresh(ctx, st)
+		case <-woken:
+			// Take the next channel before reading, as Changed asks.
+			woken = src.wake()
+			err = refresh(ctx, st)
+		case e, ok := <-src.events:
 			if !ok {
 				return nil
 			}
-			if err := onEvent(ctx, st, e); err != nil {
-				return nil
-			}
+			err = src.onEvent(ctx, st, e)
+		case c := <-src.changes:
+			err = src.onChange(ctx, st, c)
+		}
+		if err != nil {
+			return nil // the client is gone or the database is; either way the stream ends
 		}
 	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"smartbot/app/messaging"
 )
@@ -30,55 +29,5 @@ func (s *Server) liveMessages(w http.ResponseWriter, r *http.Request, wake func(
 	// keys say nothing changed).
 	changes, stop := s.messaging.Watch(watchBuffer)
 	defer stop()
-	st := s.openStream(w, r)
-	ctx := r.Context()
-	if err := st.signal("open"); err != nil {
-		return nil
-	}
-	var woken <-chan struct{}
-	if wake != nil {
-		woken = wake()
-	}
-	if err := refresh(ctx, st); err != nil {
-		if ctx.Err() == nil {
-			s.logWarn(r, "a live stream's first refresh failed", err)
-		}
-		return nil
-	}
-	tick := time.NewTicker(messagesRefreshEvery)
-	defer tick.Stop()
-	beat := time.NewTicker(heartbeatEvery)
-	defer beat.Stop()
-	maxAge := time.NewTimer(streamMaxAge)
-	defer maxAge.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.closing:
-			st.signal("closing")
-			return nil
-		case <-maxAge.C:
-			st.signal("closing")
-			return nil
-		case <-beat.C:
-			if err := st.signal("open"); err != nil {
-				return nil
-			}
-		case <-tick.C:
-			if err := refresh(ctx, st); err != nil {
-				return nil
-			}
-		case <-woken:
-			// Take the next channel before reading, as Changed asks.
-			woken = wake()
-			if err := refresh(ctx, st); err != nil {
-				return nil
-			}
-		case c := <-changes:
-			if err := onChange(ctx, st, c); err != nil {
-				return nil
-			}
-		}
-	}
+	return s.run(w, r, wakers{every: messagesRefreshEvery, changes: changes, onChange: onChange, wake: wake}, refresh)
 }
