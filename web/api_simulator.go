@@ -250,7 +250,7 @@ func (s *Server) apiSimulatorInbox(w http.ResponseWriter, r *http.Request) error
 	out := make([]inboxJSON, len(inbox))
 	for i, rc := range inbox {
 		o := rc.Message
-		v := inboxJSON{ID: or(ids[rc.WAID], rc.WAID), WAID: rc.WAID, Kind: o.Kind, Text: o.Text, Options: rc.Options(),
+		v := inboxJSON{ID: orDefault(ids[rc.WAID], rc.WAID), WAID: rc.WAID, Kind: o.Kind, Text: o.Text, Options: rc.Options(),
 			Media: o.Media, Status: rc.Status, SentAt: rc.At}
 		switch {
 		case o.Poll != nil:

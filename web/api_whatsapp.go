@@ -239,10 +239,3 @@ func parseDuration(raw jsontext.Value) (time.Duration, error) {
 	}
 	return d, nil
 }
-
-func or(s, otherwise string) string {
-	if s == "" {
-		return otherwise
-	}
-	return s
-}
