@@ -361,3 +361,73 @@ func asAppError(err error, target **app.Error) bool {
 	}
 	return ok
 }
+
+func TestAReplyShowsTypingForItsLengthBeforeItGoes(t *testing.T) {
+	p := noPacing
+	p.TypingPerChar, p.TypingMin, p.TypingMax = 100*time.Millisecond, time.Second, 3*time.Second
+	r := newRig(t, p)
+	if err := r.sim.AddCustomer("+263771234567", "Tariro"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sim.Say(context.Background(), "+263771234567", simulator.Said{Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	m := r.send(messaging.Outbound{To: "+263771234567", Text: "Hello Tariro"}) // 12 characters: 1.2 s
+	body, _ := json.Marshal(map[string]string{"message_id": m.ID})
+	err := r.svc.Process(context.Background(), queue.Job{Body: body, Attempt: 1})
+	d, ok := queue.Snoozed(err)
+	if !ok || d != 1200*time.Millisecond {
+		t.Fatalf("the first run returned %v; want a snooze of 1.2s while typing shows", err)
+	}
+	if pr := r.sim.Presence("+263771234567"); !pr.Typing || len(r.sent) != 0 {
+		t.Fatalf("presence %+v with %d sent; want typing and nothing sent yet", pr, len(r.sent))
+	}
+	r.clock.Add(d)
+	if err := r.process(m, 1); err != nil {
+		t.Fatal(err)
+	}
+	if pr := r.sim.Presence("+263771234567"); pr.Typing || len(r.sent) != 1 || pr.On != 1 {
+		t.Fatalf("after the wait: presence %+v, %d sent; want the message sent once, after one typing", pr, len(r.sent))
+	}
+}
+
+func TestMessagesToCustomersOutsideTheWindowStopAtTheDailyCap(t *testing.T) {
+	p := noPacing
+	p.ColdDailyCap = 2
+	r := newRig(t, p)
+	start := r.clock.Now()
+	var ms []app.Message
+	for i := range 3 {
+		ms = append(ms, r.send(messaging.Outbound{To: "+2637730" + pad(i), Text: "A new offer"}))
+	}
+	for _, m := range ms {
+		if err := r.process(m, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(r.sent) != 3 {
+		t.Fatalf("%d sent, want 3", len(r.sent))
+	}
+	if r.sent[1].at.Sub(start) >= time.Hour {
+		t.Fatalf("the second cold message waited %s, under the cap of 2", r.sent[1].at.Sub(start))
+	}
+	if wait := r.sent[2].at.Sub(start); wait < 24*time.Hour {
+		t.Fatalf("the third cold message went after %s; the cap of 2 a day should hold it a day", wait)
+	}
+	// A customer who wrote is not counted: a reply goes at once.
+	if err := r.sim.AddCustomer("+263771234567", "Tariro"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sim.Say(context.Background(), "+263771234567", simulator.Said{Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	before := r.clock.Now()
+	for range 3 {
+		if err := r.process(r.send(messaging.Outbound{To: "+263771234567", Text: "Hello"}), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.clock.Now() != before {
+		t.Fatalf("replies to a customer who wrote waited %s", r.clock.Now().Sub(before))
+	}
+}
