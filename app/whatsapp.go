@@ -213,8 +213,10 @@ const SettingTransport = "whatsapp.transport"
 // Outgoing is one message to send, in the transport's domain shape. Kind is
 // text, media, interactive, poll or reaction.
 type Outgoing struct {
-	WAID string `json:"whatsapp_id"`
-	To   string `json:"to"` // the chat JID
+	// WAID and To are set when it is sent; a stored payload leaves them
+	// out (the message row holds both).
+	WAID string `json:"whatsapp_id,omitempty"`
+	To   string `json:"to,omitempty"` // the chat JID
 	Kind string `json:"kind"`
 	Text string `json:"text,omitempty"` // text, or a media caption
 	// ReplyTo quotes an earlier message (its WhatsApp id and text).
