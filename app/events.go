@@ -114,6 +114,12 @@ type OrderCreatedData struct {
 	Total      int64           `json:"total"`
 	Currency   string          `json:"currency"`
 	Items      []OrderItemData `json:"items"`
+	// What a receiver needs without calling back.
+	CustomerPhone   string `json:"customer_phone"`
+	CustomerName    string `json:"customer_name"`
+	Fulfilment      string `json:"fulfilment"`
+	DeliveryAddress string `json:"delivery_address"`
+	Source          string `json:"source"`
 }
 
 // OrderStatusChangedData: an order moved from one status to another.
@@ -122,6 +128,8 @@ type OrderStatusChangedData struct {
 	Number  string `json:"number"`
 	From    string `json:"from"`
 	To      string `json:"to"`
+	// By is who moved it: "user:usr_…", "api_key:key_…", "bot", "system".
+	By string `json:"by"`
 }
 
 // ProductUpdatedData: a product was created, changed or deleted.
