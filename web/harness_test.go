@@ -24,6 +24,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/auth"
+	"smartbot/app/commerce"
 	"smartbot/app/event"
 	"smartbot/app/media"
 	"smartbot/app/messaging"
@@ -48,6 +49,7 @@ type testServer struct {
 	// messaging runs with pacing off; connect puts it on sim.
 	messaging *messaging.Service
 	sim       *simulator.Simulator
+	commerce  *commerce.Service
 	// processed receives the id of each media job the runner finishes.
 	processed chan string
 	server    *web.Server
@@ -120,14 +122,16 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 		return err
 	})
 	runner.Handle(queue.MessageSending, msgs.Process)
+	shopSvc := commerce.New(commerce.Options{DB: db, Queues: qs, Emitter: emitter, Messaging: msgs, Now: now})
+	runner.Handle(queue.OrderProcessing, shopSvc.ProcessOrder)
 	if err := msgs.SetPacing(context.Background(), app.Pacing{ColdDailyCap: -1, BreakerErrors: 5, BreakerPause: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	runner.Start()
 	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Media: medias, Settings: shop,
-		Messaging: msgs, Simulator: sim, Version: "test", Now: now})
+		Messaging: msgs, Simulator: sim, Commerce: shopSvc, Version: "test", Now: now})
 	hs := httptest.NewServer(srv)
-	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, messaging: msgs, sim: sim, processed: processed, server: srv, url: hs.URL,
+	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, messaging: msgs, sim: sim, commerce: shopSvc, processed: processed, server: srv, url: hs.URL,
 		users: map[app.Role]app.User{}, keys: map[app.Role]string{}}
 	ts.client = &http.Client{
 		Transport: &conformance{t: t, next: http.DefaultTransport},

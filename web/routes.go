@@ -173,6 +173,10 @@ func (s *Server) routeTable() []route {
 		panel("POST /queues/dead/{id}/discard", operator, s.postDeadDiscard),
 	}
 	routes = append(routes, s.messagingRoutes()...)
+	routes = append(routes, s.ordersRoutes()...)
+	routes = append(routes, s.paymentsRoutes()...)
+	routes = append(routes, s.deliveriesRoutes()...)
+	routes = append(routes, s.customersRoutes()...)
 	return append(routes, s.inboxRoutes()...)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"smartbot/app/account"
 	"smartbot/app/catalog"
+	"smartbot/app/commerce"
 	"smartbot/app/event"
 	"smartbot/app/media"
 	"smartbot/app/messaging"
@@ -47,6 +48,9 @@ type Options struct {
 	// Messaging sends and lists WhatsApp messages; nil disables the
 	// messages, conversations and WhatsApp endpoints (503).
 	Messaging *messaging.Service
+	// Commerce runs orders, payments and deliveries; nil makes one
+	// without customer notifications.
+	Commerce *commerce.Service
 	// Simulator is the simulated WhatsApp, when it is the transport in
 	// use; nil disables the simulator endpoints.
 	Simulator *simulator.Simulator
@@ -72,6 +76,7 @@ type Server struct {
 	media         *media.Service
 	templates     *template.Service
 	messaging     *messaging.Service
+	commerce      *commerce.Service
 	simulator     *simulator.Simulator
 	log           *slog.Logger
 	version       string
@@ -124,6 +129,9 @@ func New(opts Options) *Server {
 	if opts.Catalog == nil {
 		opts.Catalog = catalog.New(catalog.Options{DB: opts.DB, Emitter: opts.Emitter})
 	}
+	if opts.Commerce == nil {
+		opts.Commerce = commerce.New(commerce.Options{DB: opts.DB, Queues: opts.Queues, Emitter: opts.Emitter, Messaging: opts.Messaging, Now: opts.Now})
+	}
 	if opts.Templates == nil {
 		opts.Templates = template.New(template.Options{DB: opts.DB})
 	}
@@ -141,7 +149,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
 		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings, media: opts.Media, templates: opts.Templates,
-		messaging: opts.Messaging, simulator: opts.Simulator,
+		messaging: opts.Messaging, simulator: opts.Simulator, commerce: opts.Commerce,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),

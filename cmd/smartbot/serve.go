@@ -17,6 +17,7 @@ import (
 	"smartbot/app"
 	"smartbot/app/account"
 	"smartbot/app/catalog"
+	"smartbot/app/commerce"
 	"smartbot/app/event"
 	"smartbot/app/media"
 	"smartbot/app/messaging"
@@ -124,12 +125,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Media: medias, Library: medias, Render: messaging.TemplateRenderer(db, shop, medias), Log: log})
 	runner.Handle(queue.MediaProcessing, msgs.Dispatch(medias.Process))
 	runner.Handle(queue.MessageSending, msgs.Process)
+	shopping := commerce.New(commerce.Options{DB: db, Queues: queues, Emitter: emitter, Messaging: msgs, Log: log})
+	runner.Handle(queue.OrderProcessing, shopping.ProcessOrder)
 	if err := msgs.Start(ctx); err != nil {
 		return fmt.Errorf("cannot start WhatsApp: %w", err)
 	}
 	defer msgs.Stop()
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
-		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias, Messaging: msgs, Simulator: sim,
+		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias, Messaging: msgs, Simulator: sim, Commerce: shopping,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
 		Handler:           handler,

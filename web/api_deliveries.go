@@ -1,0 +1,6 @@
+package web
+
+// deliveriesRoutes are the deliveries API routes.
+func (s *Server) deliveriesRoutes() []route {
+	return nil
+}

@@ -1,0 +1,6 @@
+package web
+
+// ordersRoutes are the orders API routes.
+func (s *Server) ordersRoutes() []route {
+	return nil
+}

@@ -1,0 +1,6 @@
+package web
+
+// paymentsRoutes are the payments API routes.
+func (s *Server) paymentsRoutes() []route {
+	return nil
+}
