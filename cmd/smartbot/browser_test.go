@@ -711,6 +711,7 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		{"audit", "/audit", "#audit-entries"},
 		{"queues", "/queues", "#dead-letters"},
 		{"settings", "/settings", "#settings-form"},
+		{"whatsapp-settings", "/settings/whatsapp", "#whatsapp-settings-form"},
 		{"not-found", "/no/such/page", "#not-found"},
 	}
 	sizes := []struct {
