@@ -23,6 +23,8 @@ func fill(pattern string) (method, path string) {
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixUser), 1)
 	case strings.Contains(path, "/api-keys/"), strings.Contains(path, "/keys/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixAPIKey), 1)
+	case strings.Contains(path, "/orders/"):
+		path = strings.Replace(path, "{id}", app.NewID(app.PrefixOrder), 1)
 	case strings.Contains(path, "/products/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixProduct), 1)
 	case strings.Contains(path, "/templates/"):
