@@ -143,6 +143,9 @@ type ProductUpdatedData struct {
 	Active    bool   `json:"active"`
 	// Change is "created", "updated" or "deleted".
 	Change string `json:"change"`
+	// Changed names the fields an "updated" changed ("price", "stock",
+	// "media", …); left out for "created" and "deleted".
+	Changed []string `json:"changed,omitempty"`
 }
 
 // PaymentReceivedData: a payment was recorded against an order.

@@ -1,5 +1,5 @@
-// Package catalog holds the use cases of the shop's catalog: products (and,
-// later, their pictures and CSV import). The API, the panel and the bot all
+// Package catalog holds the use cases of the shop's catalog: products,
+// their pictures, and the catalog's CSV import and export. The API, the panel and the bot all
 // call this Service. Every write comes as X(ctx, …), which opens its own
 // transaction, and XTx(ctx, tx, …), which joins the caller's.
 package catalog
@@ -159,6 +159,8 @@ func (s *Service) mediaChanged(ctx context.Context, tx *store.Tx, productID stri
 	if err != nil {
 		return p, err
 	}
-	_, err = s.emitter.Emit(ctx, tx, p.UpdatedData("updated"))
+	data := p.UpdatedData("updated")
+	data.Changed = []string{"media"}
+	_, err = s.emitter.Emit(ctx, tx, data)
 	return p, err
 }
