@@ -152,7 +152,7 @@ func (e *MalformedError) Error() string { return e.Reason }
 // Every refusal (no secret, a bad or stale signature, a malformed body,
 // an unknown order, a wrong currency, a cancelled order) records nothing
 // but an audit row saying why and from where, then returns the error:
-// EUNAUTHORIZED for the signature and timestamp, EUNAVAILABLE while no
+// EUNAUTHORIZED for the signature and timestamp, EFORBIDDEN while no
 // secret exists, *MalformedError, EINVALID, ECONFLICT.
 func (s *Service) ReceivePayment(ctx context.Context, in InboundRequest) (p app.Payment, created bool, err error) {
 	var body inboundBody
@@ -179,7 +179,9 @@ func (s *Service) ReceivePayment(ctx context.Context, in InboundRequest) (p app.
 func (s *Service) verifyInbound(ctx context.Context, in InboundRequest, body *inboundBody) error {
 	sec, err := s.db.InboundPaymentSecret(ctx)
 	if app.ErrorCode(err) == app.ENOTFOUND {
-		return app.Errorf(app.EUNAVAILABLE, "inbound payments are off: the shop's owner must first make a signing secret (POST /api/settings/inbound-payments/secret)")
+		// Forbidden rather than unavailable: nothing is broken, the shop
+		// has not turned inbound payments on.
+		return app.Errorf(app.EFORBIDDEN, "inbound payments are off: the shop's owner must first make a signing secret (POST /api/settings/inbound-payments/secret)")
 	}
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func TestSignedNotificationsAreRecordedOnceAndEverythingElseRefusedAndAudited(t 
 	valid := paymentBody(o.Number, "USD", "MP-1", 1000)
 
 	// No secret yet: refused, and the owner is told what to do.
-	if _, _, err := s.notify("whpay_guess", 0, valid); app.ErrorCode(err) != app.EUNAVAILABLE || !strings.Contains(app.ErrorMessage(err), "secret") {
+	if _, _, err := s.notify("whpay_guess", 0, valid); app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(app.ErrorMessage(err), "secret") {
 		t.Fatalf("before any secret: %v", err)
 	}
 	secret, info, err := s.svc.RotateInboundSecret(context.Background(), false)
@@ -95,9 +95,15 @@ func TestSignedNotificationsAreRecordedOnceAndEverythingElseRefusedAndAudited(t 
 			_, _, err := s.notify(secret, 0, strings.Replace(valid, `"amount":1000`, `"amount":10.5`, 1))
 			return err
 		}, app.EINVALID, "amount"},
-		{"an unknown field", func() error { _, _, err := s.notify(secret, 0, strings.Replace(valid, `{`, `{"tip":5,`, 1)); return err }, app.EINVALID, "tip"},
+		{"an unknown field", func() error {
+			_, _, err := s.notify(secret, 0, strings.Replace(valid, `{`, `{"tip":5,`, 1))
+			return err
+		}, app.EINVALID, "tip"},
 		{"a body that is not JSON", func() error { _, _, err := s.notify(secret, 0, "order=SB-000001"); return err }, "malformed", ""},
-		{"a body too large", func() error { _, _, err := s.notify(secret, 0, valid+strings.Repeat(" ", commerce.MaxInboundBody)); return err }, app.ETOOLARGE, ""},
+		{"a body too large", func() error {
+			_, _, err := s.notify(secret, 0, valid+strings.Repeat(" ", commerce.MaxInboundBody))
+			return err
+		}, app.ETOOLARGE, ""},
 	}
 	for i, c := range refused {
 		err := c.send()
