@@ -236,6 +236,10 @@ func TestStaffRecordPaymentsAndRefundsOverHTTP(t *testing.T) {
 	if res.StatusCode != http.StatusOK || strings.Count(string(b), `"id":"pay_`) != 1 || !strings.Contains(string(b), `"reference":"FT1"`) {
 		t.Fatalf("bank transfers on 1 March: %d %s", res.StatusCode, b)
 	}
+	res, b = ts.do(req{method: "GET", path: "/api/payments?method=cash", key: viewer})
+	if res.StatusCode != http.StatusOK || strings.Count(string(b), `"id":"pay_`) != 2 || strings.Contains(string(b), "bank_transfer") {
+		t.Fatalf("cash payments: %d %s", res.StatusCode, b)
+	}
 	for _, q := range []string{"method=cheque", "from=yesterday", "order_id=SB-1", "cursor=" + "bm9wZQ"} {
 		if res, b := ts.do(req{method: "GET", path: "/api/payments?" + q, key: viewer}); res.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("?%s: %d %s", q, res.StatusCode, b)
