@@ -79,7 +79,11 @@ func (s *Server) routeTable() []route {
 		// Catalog.
 		api("GET /api/products", viewer, s.apiProducts),
 		create("POST /api/products", operator, s.apiCreateProduct),
+		api("GET /api/products/export.csv", viewer, s.apiExportProducts),
+		{pattern: "POST /api/products/import", need: operator, handler: s.apiImportProducts, maxBody: maxImportBody + uploadFormSlack},
 		api("GET /api/products/{id}", viewer, s.apiProduct),
+		api("PATCH /api/products/{id}", operator, s.apiUpdateProduct),
+		api("DELETE /api/products/{id}", operator, s.apiArchiveProduct),
 		api("POST /api/products/{id}/media", operator, s.apiAttachProductMedia),
 		api("PUT /api/products/{id}/media", operator, s.apiReorderProductMedia),
 		api("POST /api/products/{id}/media/{media_id}/primary", operator, s.apiSetPrimaryProductMedia),
