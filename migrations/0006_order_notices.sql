@@ -12,5 +12,9 @@ create table order_notices (
   primary key (order_id, notice)
 ) strict;
 
--- The orders list filtered by fulfilment pages like the other filters.
-create index orders_fulfilment_page_idx on orders (fulfilment, created_at desc, id desc);
+-- 0005's page indexes lead with the same columns as these three of 0001
+-- (orders_created_idx is the very same index): every order written
+-- updated both. The lists use 0005's.
+drop index orders_customer_idx;
+drop index orders_status_idx;
+drop index orders_created_idx;
