@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"smartbot/app"
@@ -210,8 +211,20 @@ func TestAnArchivedProductIsGoneFromTheCatalogButItsRowAndSKUHistoryStay(t *test
 	if n := storetest.Count(t, db, `select count(*) from products where id = ? and deleted_at is not null and active = 0`, p.ID); n != 1 {
 		t.Error("the archived row is not kept, marked deleted and inactive")
 	}
-	// Its SKU is free for a new product.
-	if _, err := s.CreateProduct(ctx, catalog.NewProduct{SKU: "TEA-1", Name: "Rooibos 2", Price: price(1), Currency: "ZAR"}); err != nil {
-		t.Errorf("reusing an archived product's SKU: %v", err)
+	// Its SKU is free for a new product, and an import of it makes one
+	// rather than bringing the archived one back.
+	again, err := s.CreateProduct(ctx, catalog.NewProduct{SKU: "TEA-1", Name: "Rooibos 2", Price: price(1), Currency: "ZAR"})
+	if err != nil {
+		t.Fatalf("reusing an archived product's SKU: %v", err)
+	}
+	if _, err := s.ArchiveProduct(ctx, again.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ImportCSV(ctx, strings.NewReader("sku,name,price,currency\nTEA-1,Rooibos 3,1,ZAR\n"))
+	if err != nil || res != (catalog.ImportResult{Created: 1}) {
+		t.Errorf("importing an archived product's SKU: %+v, %v", res, err)
+	}
+	if n := storetest.Count(t, db, `select count(*) from products where sku = 'TEA-1' and deleted_at is null`); n != 1 {
+		t.Errorf("%d live products with the SKU", n)
 	}
 }
