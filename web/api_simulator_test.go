@@ -129,11 +129,15 @@ func TestATestCustomerSendsAPictureFromTheLibrary(t *testing.T) {
 	const phone = "+15550100133"
 	op := ts.keys[app.RoleOperator]
 	ts.testCustomer(phone, "Vimbai")
+	// Held in its queue, the picture is surely still processing when the
+	// customer first tries to send it.
+	ts.runner.Pause(queue.MediaProcessing)
 	m := ts.upload(op, "receipt.jpg", mediatest.JPEG(64, 48), nil)
 	res, b := ts.do(req{method: "POST", path: "/api/simulator/messages", key: op, body: `{"from": "` + phone + `", "media_id": "` + m.ID + `"}`})
 	if fields := fieldsOf(t, res, b); res.StatusCode != http.StatusUnprocessableEntity || !slices.Contains(fields, "media_id") {
 		t.Errorf("a file still processing: %d %s, want 422 naming media_id", res.StatusCode, b)
 	}
+	ts.runner.Resume(queue.MediaProcessing)
 	ts.waitProcessed(m.ID)
 	res, b = ts.do(req{method: "POST", path: "/api/simulator/messages", key: op, body: `{"from": "` + phone + `", "media_id": "` + m.ID + `", "text": "paid"}`})
 	got := decodeAs[struct {
