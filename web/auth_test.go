@@ -25,6 +25,10 @@ func fill(pattern string) (method, path string) {
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixAPIKey), 1)
 	case strings.Contains(path, "/orders/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixOrder), 1)
+	case strings.Contains(path, "/deliveries/"):
+		path = strings.Replace(path, "{id}", app.NewID(app.PrefixDelivery), 1)
+	case strings.Contains(path, "/courier/"):
+		path = strings.Replace(path, "{token}", strings.Repeat("A", 43), 1)
 	case strings.Contains(path, "/products/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixProduct), 1)
 	case strings.Contains(path, "/templates/"):
