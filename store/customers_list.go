@@ -118,7 +118,7 @@ type CustomerOrder struct {
 // most limit (clamped as lists are).
 func (db *DB) CustomerOrders(ctx context.Context, id string, limit int) ([]CustomerOrder, error) {
 	rows, err := db.query(ctx, `select id, number, status, payment_status, fulfilment, total, paid, currency, created_at
-		from orders where customer_id = ? order by created_at desc, id desc limit ?`, id, clampLimit(limit))
+		from orders where customer_id = ? order by created_at desc, number desc limit ?`, id, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: orders of customer %s: %w", id, err)
 	}

@@ -126,10 +126,6 @@ const (
 	insertOrderStepSQL = `insert into order_steps (order_id, status, at, by) values (?, ?, ?, ?)`
 )
 
-// OrderWrites are the statements every order creation runs; Prepare them
-// once so SQLite does not parse them on each order.
-var OrderWrites = []string{nextOrderNumberSQL, insertOrderSQL, insertOrderItemSQL, insertOrderStepSQL}
-
 // CreateOrder stores o (its ID, customer, items, total and currency set):
 // it takes the shop's next order number, starts it pending and unpaid with
 // its first timeline step by by, and audits it. o is filled in as stored.

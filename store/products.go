@@ -84,10 +84,10 @@ func (db *DB) Products(ctx context.Context, after string, limit int) ([]app.Prod
 	q := `select ` + productColumns + ` from products where deleted_at is null`
 	args := []any{}
 	if after != "" {
-		q += ` and (created_at, id) < (select created_at, id from products where id = ?)`
+		q += ` and (created_at, rowid) < (select created_at, rowid from products where id = ?)`
 		args = append(args, after)
 	}
-	q += ` order by created_at desc, id desc limit ?`
+	q += ` order by created_at desc, rowid desc limit ?`
 	args = append(args, limit)
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {

@@ -53,11 +53,11 @@ func (db *DB) ListProducts(ctx context.Context, f ProductFilter) (list []app.Pro
 	if f.Cursor != "" {
 		// The cursor's row is found archived or not: a product archived
 		// while someone pages does not end their paging.
-		q += ` and (created_at, id) < (select created_at, id from products where id = ?)`
+		q += ` and (created_at, rowid) < (select created_at, rowid from products where id = ?)`
 		args = append(args, f.Cursor)
 	}
 	limit := clampLimit(f.Limit)
-	q += ` order by created_at desc, id desc limit ?`
+	q += ` order by created_at desc, rowid desc limit ?`
 	args = append(args, limit+1)
 	list, err = db.scanProducts(ctx, q, args...)
 	if err != nil {

@@ -63,8 +63,10 @@ func (db *DB) Prepare(ctx context.Context, queries ...string) error {
 
 // hotWrites are the store's own statements that most write transactions
 // run (every change is audited; every create of the API writes a row and
-// an event): Open prepares them, so SQLite does not parse them each time.
-var hotWrites = []string{insertAuditSQL, insertEventSQL, insertProductSQL}
+// an event; every order its number, row, items and first step): Open
+// prepares them, so SQLite does not parse them each time.
+var hotWrites = []string{insertAuditSQL, insertEventSQL, insertProductSQL,
+	nextOrderNumberSQL, insertOrderSQL, insertOrderItemSQL, insertOrderStepSQL}
 
 // exec runs query in tx through its prepared statement when Prepare made
 // one, plainly otherwise.
