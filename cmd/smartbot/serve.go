@@ -127,6 +127,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	runner.Handle(queue.MessageSending, msgs.Process)
 	shopping := commerce.New(commerce.Options{DB: db, Queues: queues, Emitter: emitter, Messaging: msgs, Log: log})
 	runner.Handle(queue.OrderProcessing, shopping.ProcessOrder)
+	// The notification templates a shop starts with; the owner edits them.
+	if err := shopping.SeedTemplates(ctx); err != nil {
+		return fmt.Errorf("cannot create the order notification templates: %w", err)
+	}
 	if err := msgs.Start(ctx); err != nil {
 		return fmt.Errorf("cannot start WhatsApp: %w", err)
 	}
