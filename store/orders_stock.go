@@ -126,13 +126,14 @@ type OrderNotice struct {
 	At        time.Time `json:"at"`
 }
 
-// ClaimOrderNotice records that order orderID's notice is being sent. It
-// reports false when it was already: the caller sends nothing then. It is
-// written in the transaction that queues the message, so both or neither
-// stay.
-func (tx *Tx) ClaimOrderNotice(ctx context.Context, orderID, notice string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `insert into order_notices (order_id, notice, at) values (?, ?, ?) on conflict do nothing`,
-		orderID, notice, app.FormatTime(tx.db.now()))
+// ClaimOrderNotice records that order orderID's notice about ref ("" for
+// a notice sent once per order, a payment's id for its acknowledgement) is
+// being sent. It reports false when it was already: the caller sends
+// nothing then. It is written in the transaction that queues the message,
+// so both or neither stay.
+func (tx *Tx) ClaimOrderNotice(ctx context.Context, orderID, notice, ref string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `insert into order_notices (order_id, notice, ref, at) values (?, ?, ?, ?) on conflict do nothing`,
+		orderID, notice, ref, app.FormatTime(tx.db.now()))
 	if err != nil {
 		return false, fmt.Errorf("store: claim notice %s of order %s: %w", notice, orderID, mapError(err))
 	}
@@ -141,8 +142,8 @@ func (tx *Tx) ClaimOrderNotice(ctx context.Context, orderID, notice string) (boo
 }
 
 // SetOrderNoticeMessage records the message a claimed notice went as.
-func (tx *Tx) SetOrderNoticeMessage(ctx context.Context, orderID, notice, messageID string) error {
-	_, err := tx.ExecContext(ctx, `update order_notices set message_id = ? where order_id = ? and notice = ?`, messageID, orderID, notice)
+func (tx *Tx) SetOrderNoticeMessage(ctx context.Context, orderID, notice, ref, messageID string) error {
+	_, err := tx.ExecContext(ctx, `update order_notices set message_id = ? where order_id = ? and notice = ? and ref = ?`, messageID, orderID, notice, ref)
 	if err != nil {
 		return fmt.Errorf("store: notice %s of order %s: %w", notice, orderID, mapError(err))
 	}

@@ -408,3 +408,23 @@ func tableDigest(t *testing.T, db *store.DB) string {
 	}
 	return b.String()
 }
+
+func TestCancellingAnOrderCallsOffItsDelivery(t *testing.T) {
+	s := newDlvShop(t)
+	ctx := context.Background()
+	o := s.order(app.FulfilmentDelivery, app.OrderPreparing)
+	d, err := s.svc.CreateDelivery(ctx, o.ID, commerce.NewDelivery{Assignee: app.Assignee{Name: "Tendai"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.ChangeStatus(ctx, o.ID, app.OrderCancelled); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.db.Delivery(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != app.DeliveryCancelled || !strings.Contains(got.Notes, "the order was cancelled") {
+		t.Fatalf("the delivery of a cancelled order: %s, notes %q; want cancelled, saying why", got.Status, got.Notes)
+	}
+}

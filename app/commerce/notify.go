@@ -64,18 +64,22 @@ func templateOf(notice string) string {
 // NotifyTx enqueues, in tx, the job that sends order orderID's customer
 // the notice (one of Notices). The job sends it once, however often it is
 // enqueued or run.
-func (s *Service) NotifyTx(ctx context.Context, tx *store.Tx, orderID, notice string) error {
+//
+// ref names what the notice is about when an order gets it more than once
+// (payment_received: the payment's id; each payment is acknowledged once);
+// "" for the notices an order gets once.
+func (s *Service) NotifyTx(ctx context.Context, tx *store.Tx, orderID, notice, ref string) error {
 	if !slices.Contains(Notices, notice) {
 		return fmt.Errorf("commerce: unknown notice %q", notice)
 	}
-	return s.enqueue(ctx, tx, orderJob{OrderID: orderID, Notice: notice})
+	return s.enqueue(ctx, tx, orderJob{OrderID: orderID, Notice: notice, Ref: ref})
 }
 
 // sendNoticeTx sends o's customer the notice, in tx, unless it was sent
 // already. With no messaging service or no active template of the notice's
 // name, it logs and sends nothing; the notice then counts as handled.
-func (s *Service) sendNoticeTx(ctx context.Context, tx *store.Tx, o app.Order, notice string) error {
-	claimed, err := tx.ClaimOrderNotice(ctx, o.ID, notice)
+func (s *Service) sendNoticeTx(ctx context.Context, tx *store.Tx, o app.Order, notice, ref string) error {
+	claimed, err := tx.ClaimOrderNotice(ctx, o.ID, notice, ref)
 	if err != nil || !claimed {
 		return err
 	}
@@ -84,13 +88,13 @@ func (s *Service) sendNoticeTx(ctx context.Context, tx *store.Tx, o app.Order, n
 		return nil
 	}
 	name := templateOf(notice)
-	ref := messaging.TemplateRef{Name: name, Variables: noticeValues(o)}
+	tpl := messaging.TemplateRef{Name: name, Variables: noticeValues(o)}
 	var sent []app.Message
 	// A template the shop archived or broke is the shop's to fix; the
 	// order's processing goes on without the notice rather than retrying
 	// what cannot succeed. The savepoint keeps anything SendTx wrote.
 	err = tx.Savepoint(ctx, func() (err error) {
-		sent, err = s.messaging.SendTx(ctx, tx, messaging.Outbound{CustomerID: o.CustomerID, Template: &ref})
+		sent, err = s.messaging.SendTx(ctx, tx, messaging.Outbound{CustomerID: o.CustomerID, Template: &tpl})
 		return err
 	})
 	if code := app.ErrorCode(err); code == app.EINVALID || code == app.EUNAVAILABLE || code == app.ENOTFOUND {
@@ -100,7 +104,7 @@ func (s *Service) sendNoticeTx(ctx context.Context, tx *store.Tx, o app.Order, n
 	if err != nil {
 		return err
 	}
-	return tx.SetOrderNoticeMessage(ctx, o.ID, notice, sent[0].ID)
+	return tx.SetOrderNoticeMessage(ctx, o.ID, notice, ref, sent[0].ID)
 }
 
 // noticeValues are the values every notice template may use.

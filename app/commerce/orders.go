@@ -56,6 +56,9 @@ type orderJob struct {
 	OrderID string `json:"order_id"`
 	Step    string `json:"step,omitempty"`
 	Notice  string `json:"notice,omitempty"`
+	// Ref is what a notice sent more than once per order is about: the
+	// payment a payment_received acknowledges.
+	Ref string `json:"ref,omitempty"`
 }
 
 const stepReserve = "reserve"
@@ -276,12 +279,21 @@ func (s *Service) ChangeStatusTx(ctx context.Context, tx *store.Tx, id, to strin
 			return o, err
 		}
 		o.StockReserved = o.StockReserved && !released
+		// Its delivery, not yet on its way (a cancellable order is not),
+		// is called off with it: no courier sets out for it.
+		if d, err := tx.OpenDeliveryOf(ctx, id); err == nil {
+			if _, err := s.ChangeDeliveryStatusTx(ctx, tx, d.ID, app.DeliveryCancelled, "the order was cancelled"); err != nil {
+				return o, err
+			}
+		} else if app.ErrorCode(err) != app.ENOTFOUND {
+			return o, err
+		}
 	}
 	if _, err := s.emitter.Emit(ctx, tx, app.OrderStatusChangedData{OrderID: o.ID, Number: o.Number, From: from, To: to, By: by}); err != nil {
 		return o, err
 	}
 	if n := noticeOf(o.Fulfilment, to); n != "" {
-		return o, s.NotifyTx(ctx, tx, o.ID, n)
+		return o, s.NotifyTx(ctx, tx, o.ID, n, "")
 	}
 	return o, nil
 }

@@ -106,7 +106,7 @@ func (s *Service) RecordPaymentTx(ctx context.Context, tx *store.Tx, in NewPayme
 	if err != nil {
 		return p, false, err
 	}
-	return p, true, s.NotifyTx(ctx, tx, o.ID, NoticePaymentReceived)
+	return p, true, s.NotifyTx(ctx, tx, o.ID, NoticePaymentReceived, p.ID)
 }
 
 // checkPayment validates in and returns the payment it describes, without

@@ -40,13 +40,13 @@ func (s *Service) ProcessOrder(ctx context.Context, job queue.Job) error {
 			if !o.StockReserved && (o.Problem != "" || o.Status == app.OrderCancelled) {
 				return nil
 			}
-			return s.sendNoticeTx(ctx, tx, o, NoticeConfirmation)
+			return s.sendNoticeTx(ctx, tx, o, NoticeConfirmation, "")
 		}
 		o, err := tx.Order(ctx, j.OrderID)
 		if err != nil {
 			return err
 		}
-		return s.sendNoticeTx(ctx, tx, o, j.Notice)
+		return s.sendNoticeTx(ctx, tx, o, j.Notice, j.Ref)
 	})
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		// The order is gone; retrying will not bring it back.
