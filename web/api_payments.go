@@ -157,8 +157,18 @@ func (s *Server) apiPayments(w http.ResponseWriter, r *http.Request) error {
 // payment, the same for a repeat of its provider and reference (marked
 // Idempotent-Replayed), or a problem, every one of which is audited.
 func (s *Server) apiInboundPayment(w http.ResponseWriter, r *http.Request) error {
+	// The endpoint is public and audits every refusal: an address that
+	// keeps sending what is refused is slowed down before it can fill the
+	// audit log. A provider signing correctly is never counted.
+	ip, now := remoteIP(r), s.now()
+	if s.inboundLimiter.blocked(ip, now) {
+		return app.Errorf(app.ETOOMANY, "too many refused payment notifications from this address; check the signing and wait a minute")
+	}
 	p, created, err := s.commerce.ReceivePayment(r.Context(), commerce.InboundRequest{Timestamp: r.Header.Get("X-Smartbot-Timestamp"),
 		Signature: r.Header.Get("X-Smartbot-Signature"), Body: r.Body})
+	if err != nil {
+		s.inboundLimiter.fail(ip, now)
+	}
 	var malformed *commerce.MalformedError
 	if errors.As(err, &malformed) {
 		return &app.Error{Code: errMalformed, Message: malformed.Reason, Err: err}

@@ -296,3 +296,23 @@ func TestTheDocsSigningExamplesAreAccepted(t *testing.T) {
 		})
 	}
 }
+
+func TestAnAddressSendingRefusedPaymentReportsIsSlowedBeforeItFillsTheAuditLog(t *testing.T) {
+	ts := newTestServer(t)
+	ts.rotateSecret("")
+	refusals := func() int {
+		return ts.payCount(`select count(*) from audit_logs where action = 'payment.inbound_refused'`)
+	}
+	for i := range 60 {
+		if res, b := ts.do(req{method: "POST", path: "/api/inbound/payments", body: `{}`}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("unsigned report %d: %d %s", i, res.StatusCode, b)
+		}
+	}
+	res, b := ts.do(req{method: "POST", path: "/api/inbound/payments", body: `{}`})
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the 61st unsigned report in a minute: %d %s, want 429", res.StatusCode, b)
+	}
+	if n := refusals(); n != 60 {
+		t.Fatalf("%d refusals audited, want the first 60 only", n)
+	}
+}

@@ -88,6 +88,8 @@ type Server struct {
 
 	accountLimiter *limiter
 	addressLimiter *limiter
+	// inboundLimiter counts refused payment notifications per address.
+	inboundLimiter *limiter
 
 	touchMu sync.Mutex
 	touched map[string]time.Time
@@ -154,6 +156,7 @@ func New(opts Options) *Server {
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),
 		addressLimiter: newLimiter(30, time.Minute),
+		inboundLimiter: newLimiter(60, time.Minute),
 		touched:        make(map[string]time.Time),
 		closing:        make(chan struct{}),
 	}
