@@ -11,10 +11,17 @@ type navItem struct {
 	Owner            bool
 }
 
-// nav is the top bar, in order. Key matches Layout.Nav.
+// nav is the top bar, in order. Key matches Layout.Nav. The shop's daily
+// work (orders to deliveries) follows the inbox; with thirteen sections the
+// bar takes a row of its own under the brand on a laptop, and wraps on a
+// phone (app.css), so none hides off the screen.
 var nav = []navItem{
 	{"dashboard", "Dashboard", "/", false},
 	{"inbox", "Inbox", "/inbox", false},
+	{"orders", "Orders", "/orders", false},
+	{"products", "Products", "/products", false},
+	{"customers", "Customers", "/customers", false},
+	{"deliveries", "Deliveries", "/deliveries", false},
 	{"media", "Media", "/library", false},
 	{"templates", "Templates", "/templates", false},
 	{"users", "Users", "/users", false},
