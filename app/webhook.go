@@ -14,8 +14,17 @@ type Webhook struct {
 	Active         bool        `json:"active"`
 	DisabledReason string      `json:"disabled_reason"`
 	FailureStreak  int         `json:"failure_streak"`
-	CreatedAt      time.Time   `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
+	// FailingSince is when the current run of failed deliveries began;
+	// nil while the last delivery succeeded. Five days of it disables.
+	FailingSince  *time.Time `json:"failing_since"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	DisabledAt    *time.Time `json:"disabled_at"`
+	// PreviousSecret still signs, beside Secret, until
+	// PreviousSecretExpiresAt: the 24 hours after a rotation.
+	PreviousSecret          string     `json:"-"`
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	CreatedAt               time.Time  `json:"created_at"`
+	UpdatedAt               time.Time  `json:"updated_at"`
 }
 
 // AllEvents subscribes a webhook to every event type.
