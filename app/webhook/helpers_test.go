@@ -169,4 +169,3 @@ func addrs(s ...string) []netip.Addr {
 
 var order = app.OrderCreatedData{OrderID: "ord_1", Number: "SB-000001", CustomerID: "cus_1", Status: "pending", Total: 1250, Currency: "USD",
 	Items: []app.OrderItemData{{ProductID: "prd_1", Name: "Coffee", UnitPrice: 625, Quantity: 2}}}
-
