@@ -37,6 +37,10 @@ func fill(pattern string) (method, path string) {
 	case strings.Contains(path, "/media/"), strings.Contains(path, "/library/"):
 		path = strings.Replace(path, "{id}", app.NewID(app.PrefixMedia), 1)
 		path = strings.Replace(path, "{variant}", app.VariantThumb, 1)
+	case strings.Contains(path, "/webhooks/"):
+		path = strings.Replace(path, "{id}", app.NewID(app.PrefixWebhook), 1)
+	case strings.Contains(path, "/events/"):
+		path = strings.Replace(path, "{id}", app.NewID(app.PrefixEvent), 1)
 	case strings.Contains(path, "dead"):
 		path = strings.Replace(path, "{id}", "m_0123456789abcdef0123456789abcdef", 1)
 	}

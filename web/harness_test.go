@@ -29,6 +29,7 @@ import (
 	"smartbot/app/media"
 	"smartbot/app/messaging"
 	"smartbot/app/settings"
+	"smartbot/app/webhook"
 	"smartbot/app/whatsapp"
 	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
@@ -50,6 +51,7 @@ type testServer struct {
 	messaging *messaging.Service
 	sim       *simulator.Simulator
 	commerce  *commerce.Service
+	webhooks  *webhook.Service
 	// processed receives the id of each media job the runner finishes.
 	processed chan string
 	server    *web.Server
@@ -84,7 +86,9 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 	t.Helper()
 	db := storetest.New(t)
 	qs := queue.New(db)
-	runner := queue.NewRunner(queue.RunnerOptions{Queues: qs})
+	hooks := webhook.New(webhook.Options{DB: db, Queues: qs, Version: "test", Now: now})
+	runner := queue.NewRunner(queue.RunnerOptions{Queues: qs, Config: map[queue.Name]queue.Config{queue.WebhookDelivery: hooks.QueueConfig()}})
+	runner.Handle(queue.WebhookDelivery, hooks.Deliver)
 	files, err := media.OpenFiles(filepath.Join(db.DataDir(), "media"))
 	if err != nil {
 		t.Fatal(err)
@@ -129,9 +133,9 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 	}
 	runner.Start()
 	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Media: medias, Settings: shop,
-		Messaging: msgs, Simulator: sim, Commerce: shopSvc, Version: "test", Now: now})
+		Messaging: msgs, Simulator: sim, Commerce: shopSvc, Webhooks: hooks, Version: "test", Now: now})
 	hs := httptest.NewServer(srv)
-	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, messaging: msgs, sim: sim, commerce: shopSvc, processed: processed, server: srv, url: hs.URL,
+	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, messaging: msgs, sim: sim, commerce: shopSvc, webhooks: hooks, processed: processed, server: srv, url: hs.URL,
 		users: map[app.Role]app.User{}, keys: map[app.Role]string{}}
 	ts.client = &http.Client{
 		Transport: &conformance{t: t, next: http.DefaultTransport},

@@ -181,6 +181,7 @@ func (s *Server) routeTable() []route {
 	routes = append(routes, s.paymentsRoutes()...)
 	routes = append(routes, s.deliveriesRoutes()...)
 	routes = append(routes, s.customersRoutes()...)
+	routes = append(routes, s.webhooksRoutes()...)
 	routes = append(routes, s.orderPages()...)
 	routes = append(routes, s.shopPages()...)
 	return append(routes, s.inboxRoutes()...)

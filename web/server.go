@@ -19,6 +19,7 @@ import (
 	"smartbot/app/messaging"
 	"smartbot/app/settings"
 	"smartbot/app/template"
+	"smartbot/app/webhook"
 	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
 	"smartbot/store"
@@ -54,8 +55,10 @@ type Options struct {
 	// Simulator is the simulated WhatsApp, when it is the transport in
 	// use; nil disables the simulator endpoints.
 	Simulator *simulator.Simulator
-	Log       *slog.Logger
-	Version   string
+	// Webhooks manages the webhook endpoints; nil makes one on DB.
+	Webhooks *webhook.Service
+	Log      *slog.Logger
+	Version  string
 	// SecureCookies marks the session cookie Secure with the __Host- prefix
 	// and sends HSTS: set it when Smartbot is reached over HTTPS.
 	SecureCookies bool
@@ -78,6 +81,7 @@ type Server struct {
 	messaging     *messaging.Service
 	commerce      *commerce.Service
 	simulator     *simulator.Simulator
+	webhooks      *webhook.Service
 	log           *slog.Logger
 	version       string
 	secureCookies bool
@@ -144,6 +148,9 @@ func New(opts Options) *Server {
 		}
 		opts.Media = media.New(media.Options{DB: opts.DB, Queues: opts.Queues, Files: files})
 	}
+	if opts.Webhooks == nil {
+		opts.Webhooks = webhook.New(webhook.Options{DB: opts.DB, Queues: opts.Queues, Version: opts.Version, Now: opts.Now})
+	}
 	var counter EventCounter
 	if opts.Emitter != nil {
 		counter = opts.Emitter
@@ -151,7 +158,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		db: opts.DB, queues: opts.Queues, runner: opts.Runner, broker: opts.Broker, emitter: opts.Emitter,
 		accounts: opts.Accounts, catalog: opts.Catalog, settings: opts.Settings, media: opts.Media, templates: opts.Templates,
-		messaging: opts.Messaging, simulator: opts.Simulator, commerce: opts.Commerce,
+		messaging: opts.Messaging, simulator: opts.Simulator, commerce: opts.Commerce, webhooks: opts.Webhooks,
 		log: opts.Log, version: opts.Version, secureCookies: opts.SecureCookies, now: opts.Now,
 		metrics:        newMetrics(opts.Queues, opts.Runner, counter),
 		accountLimiter: newLimiter(10, time.Minute),

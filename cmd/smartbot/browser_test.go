@@ -699,9 +699,26 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		`{"from":"+15550100987","text":"Goedemiddag! Do you deliver https://groothandel-de-zonnebloem.example/bestellingen/2026/december/tulpen-en-rozen to Harare?"}`); status != http.StatusCreated {
 		t.Fatalf("POST /api/simulator/messages: %d %s", status, body)
 	}
+	// An order of that product, for the orders pages.
+	var product, order struct{ ID string }
+	status, body = apiRequest(t, http.MethodGet, base+"/api/products", admin, "")
+	var products struct{ Data []struct{ ID string } }
+	if err := json.Unmarshal([]byte(body), &products); status != http.StatusOK || err != nil || len(products.Data) == 0 {
+		t.Fatalf("GET /api/products: %d %s", status, body)
+	}
+	product.ID = products.Data[0].ID
+	status, body = apiRequest(t, http.MethodPost, base+"/api/orders", admin, `{"customer":{"phone":"+15550100987"},"items":[{"product_id":"`+product.ID+
+		`","quantity":12}],"fulfilment":"delivery","delivery_address":"Groothandel De Zonnebloem, Bloemenveilingweg 1234, Aalsmeer-Oosteinde","notes":"Ring at the loading dock behind the greenhouse and ask for Margaretha"}`)
+	if err := json.Unmarshal([]byte(body), &order); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/orders: %d %s", status, body)
+	}
 	b := newBrowser(t, chrome, base)
 
 	pages := []struct{ name, path, ready string }{
+		{"orders", "/orders", "#orders-board"},
+		{"orders-table", "/orders/table", "#orders-list"},
+		{"order", "/orders/" + order.ID, "#order-view"},
+		{"order-new", "/orders/new", "#new-order-form"},
 		{"inbox", "/inbox", "#conversations"},
 		{"conversation", "/inbox/" + customer.ID, "#sim-screen"},
 		{"dashboard", "/", "#dashboard"},
@@ -1608,4 +1625,81 @@ func TestBrowserSendATestFromTheTemplateEditorReachesATestCustomer(t *testing.T)
 	b.screenshot("conversation-simulator")
 	b.screenshotPhone("conversation-simulator")
 	b.checkNoPageErrors()
+}
+
+// The orders board, live in two browsers at once (issue 11): an operator
+// moves a pickup order through its whole life with the board's buttons,
+// and an owner's board in another browser follows every move; neither
+// page reloads.
+func TestBrowserAnOrderMovedOnTheBoardMovesOnAnotherBrowsersBoardToo(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const password = "sunflowers-in-june-7"
+	createUser(t, bin, dir, "oscar@shop.test", "operator", password)
+	createUser(t, bin, dir, "olive@shop.test", "owner", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	status, body := apiRequest(t, http.MethodPost, base+"/api/products", key, `{"name":"Sourdough","price":450,"currency":"USD"}`)
+	var product, order struct{ ID, Number string }
+	if err := json.Unmarshal([]byte(body), &product); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/products: %d %s", status, body)
+	}
+
+	mover, watcher := newBrowser(t, chrome, base), newBrowser(t, chrome, base)
+	mover.signIn("oscar@shop.test", password)
+	watcher.signIn("olive@shop.test", password)
+	for _, b := range []*browser{mover, watcher} {
+		b.do(chromedp.Navigate(base+"/orders"), chromedp.WaitVisible(chromedp.CSS(`#orders-board-page #live-status[data-state="live"]`)))
+		b.waitStream("/orders/stream")
+		b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"`))
+	}
+
+	// A new order appears on both boards.
+	status, body = apiRequest(t, http.MethodPost, base+"/api/orders", key,
+		`{"customer":{"phone":"+263771234567","name":"Tariro"},"items":[{"product_id":"`+product.ID+`","quantity":2}],"fulfilment":"pickup"}`)
+	if err := json.Unmarshal([]byte(body), &order); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/orders: %d %s", status, body)
+	}
+	card := "#order-" + order.ID
+	for _, b := range []*browser{mover, watcher} {
+		b.waitUntil("the new order in Pending", `!!document.querySelector('#orders-col-pending `+card+`')`, 10*time.Second)
+	}
+	if watcher.text(card+" .order-total") != "USD 9.00" {
+		t.Errorf("the card's total reads %q", watcher.text(card+" .order-total"))
+	}
+	if n := read(watcher, chromedp.Evaluate[int](`document.querySelectorAll('`+card+` [data-move]').length`)); n != 2 {
+		t.Errorf("an owner's pending card offers %d moves, want confirm and cancel", n)
+	}
+
+	for _, step := range []struct{ to, column string }{
+		{"confirmed", "confirmed"}, {"preparing", "preparing"}, {"ready", "ready"}, {"completed", "done"},
+	} {
+		// Only the legal moves: the next step and (before the end) cancel.
+		offered := read(mover, chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+card+` [data-move]')].map(e => e.dataset.move)`))
+		if len(offered) != 2 || offered[0] != step.to || offered[1] != "cancelled" {
+			t.Fatalf("before %s the card offers %v", step.to, offered)
+		}
+		mover.do(chromedp.Click(chromedp.CSS(card + ` button[data-move="` + step.to + `"]`)))
+		for _, b := range []*browser{mover, watcher} {
+			b.waitUntil("the order in "+step.column, `!!document.querySelector('#orders-col-`+step.column+` `+card+`')`, 10*time.Second)
+		}
+	}
+	if got := watcher.text("#orders-col-done " + card + " .badge"); got != "Completed" {
+		t.Errorf("the done card's status reads %q", got)
+	}
+	if n := read(mover, chromedp.Evaluate[int](`document.querySelectorAll('`+card+` [data-move]').length`)); n != 0 {
+		t.Errorf("a completed order still offers %d moves", n)
+	}
+	status, body = apiRequest(t, http.MethodGet, base+"/api/orders/"+order.ID, key, "")
+	if status != http.StatusOK || !strings.Contains(body, `"status":"completed"`) {
+		t.Errorf("GET the order: %d %s", status, body)
+	}
+	for name, b := range map[string]*browser{"the mover's": mover, "the watcher's": watcher} {
+		if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+			t.Errorf("%s board reloaded", name)
+		}
+		b.checkNoPageErrors()
+	}
+	watcher.screenshotPhone("orders-board")
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"smartbot/app/media"
 	"smartbot/app/messaging"
 	"smartbot/app/settings"
+	"smartbot/app/webhook"
 	"smartbot/app/whatsapp"
 	"smartbot/app/whatsapp/simulator"
 	"smartbot/queue"
@@ -108,7 +110,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	queues := queue.New(db)
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(queues, broker, db.Now)
-	runner := queue.NewRunner(queue.RunnerOptions{Queues: queues, Log: log})
+	// SMARTBOT_WEBHOOK_ALLOW_PRIVATE lets webhooks reach LAN addresses
+	// whatever the shop's setting says: the operator's word, not the owner's.
+	allowPrivate, _ := strconv.ParseBool(os.Getenv("SMARTBOT_WEBHOOK_ALLOW_PRIVATE"))
+	hooks := webhook.New(webhook.Options{DB: db, Queues: queues, AllowPrivate: allowPrivate, Version: version(), Log: log})
+	runner := queue.NewRunner(queue.RunnerOptions{Queues: queues, Log: log,
+		Config: map[queue.Name]queue.Config{queue.WebhookDelivery: hooks.QueueConfig()}})
+	runner.Handle(queue.WebhookDelivery, hooks.Deliver)
+	if err := hooks.Prepare(ctx); err != nil {
+		log.Warn("webhooks: prepare statements", "error", err) // unprepared, they still run
+	}
 	shop := settings.New(settings.Options{DB: db})
 	accounts := account.New(account.Options{DB: db, Settings: shop})
 	catalogs := catalog.New(catalog.Options{DB: db, Emitter: emitter})
@@ -136,7 +147,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer msgs.Stop()
 	handler := web.New(web.Options{DB: db, Queues: queues, Runner: runner, Broker: broker, Emitter: emitter,
-		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias, Messaging: msgs, Simulator: sim, Commerce: shopping,
+		Accounts: accounts, Catalog: catalogs, Settings: shop, Media: medias, Messaging: msgs, Simulator: sim, Commerce: shopping, Webhooks: hooks,
 		Log: log, Version: version(), SecureCookies: cfg.secureCookies})
 	srv := &http.Server{
 		Handler:           handler,
