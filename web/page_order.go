@@ -94,6 +94,24 @@ func (s *Server) orderView(ctx context.Context, o app.Order, can bool, df *ui.De
 		v.Items = append(v.Items, ui.OrderLine{Name: it.Name, UnitPrice: m(it.UnitPrice), Quantity: strconv.FormatInt(it.Quantity, 10),
 			Total: m(it.UnitPrice * it.Quantity)})
 	}
+	// Who moved or paid, as people say it: an email or an API key's name.
+	names := map[string]string{}
+	who := func(by string) string {
+		if n, ok := names[by]; ok {
+			return n
+		}
+		n := orDefault(s.uploader(ctx, by), by)
+		switch {
+		case by == app.ActorSystem:
+			n = "Smartbot"
+		case by == app.ActorBot:
+			n = "the bot"
+		case strings.HasPrefix(by, app.ActorSystem+":courier:"):
+			n = "the courier's link"
+		}
+		names[by] = n
+		return n
+	}
 	pays, err := s.commerce.OrderPayments(ctx, o.ID)
 	if err != nil {
 		return v, err
@@ -109,7 +127,7 @@ func (s *Server) orderView(ctx context.Context, o app.Order, can bool, df *ui.De
 	var tl []entry
 	for _, p := range pays.Data {
 		row := ui.PaymentRow{ID: p.ID, Amount: m(p.Amount), Method: orDefault(methodWords[p.Method], p.Method), Reference: p.Reference,
-			By: p.RecordedBy, At: displayTime(ctx, p.PaidAt), Reason: p.Reason, Refund: p.Refund}
+			By: who(p.RecordedBy), At: displayTime(ctx, p.PaidAt), Reason: p.Reason, Refund: p.Refund}
 		if row.Reference == p.ID {
 			row.Reference = "" // a payment taken without one is referenced by its own id
 		}
@@ -118,14 +136,14 @@ func (s *Server) orderView(ctx context.Context, o app.Order, can bool, df *ui.De
 		if p.Refund {
 			text = "Refund of " + row.Amount + ": " + p.Reason
 		}
-		tl = append(tl, entry{p.CreatedAt.UnixNano(), ui.TimelineItem{At: displayTime(ctx, p.CreatedAt), Kind: "payment", Text: text, By: p.RecordedBy}})
+		tl = append(tl, entry{p.CreatedAt.UnixNano(), ui.TimelineItem{At: displayTime(ctx, p.CreatedAt), Kind: "payment", Text: text, By: row.By}})
 	}
 	for _, st := range o.Timeline {
 		text := statusWords[st.Status]
 		if st.Status == app.OrderPending {
 			text = "Placed"
 		}
-		tl = append(tl, entry{st.At.UnixNano(), ui.TimelineItem{At: displayTime(ctx, st.At), Kind: "status", Text: text, By: st.By}})
+		tl = append(tl, entry{st.At.UnixNano(), ui.TimelineItem{At: displayTime(ctx, st.At), Kind: "status", Text: text, By: who(st.By)}})
 	}
 	notices, err := s.db.OrderNotices(ctx, o.ID)
 	if err != nil {

@@ -1717,7 +1717,7 @@ func NewOrder(f NewOrderForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 155, "<div class=\"form-grid pairs\"><div class=\"field\"><label for=\"o-phone\">Customer's phone</label> <input id=\"o-phone\" name=\"phone\" type=\"tel\" inputmode=\"tel\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 155, "<div class=\"form-grid\"><div class=\"field\"><label for=\"o-phone\">Customer's phone</label> <input id=\"o-phone\" name=\"phone\" type=\"tel\" inputmode=\"tel\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1949,7 +1949,7 @@ func NewOrder(f NewOrderForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 179, "<p class=\"hint\">Leave a line's product empty to skip it. Need more lines? Place the order, then add another.</p></fieldset><div class=\"form-grid pairs\"><div class=\"field\"><label for=\"o-fulfilment\">Fulfilment</label> <select id=\"o-fulfilment\" name=\"fulfilment\"><option value=\"pickup\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 179, "<p class=\"hint\">Leave a line's product empty to skip it.</p></fieldset><div class=\"form-grid\"><div class=\"field\"><label for=\"o-fulfilment\">Fulfilment</label> <select id=\"o-fulfilment\" name=\"fulfilment\"><option value=\"pickup\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
