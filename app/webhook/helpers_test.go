@@ -74,7 +74,7 @@ type env struct {
 	svc *webhook.Service
 }
 
-func newEnv(t *testing.T, opts webhook.Options) *env {
+func newEnv(t testing.TB, opts webhook.Options) *env {
 	t.Helper()
 	db := storetest.OpenAt(t, t.TempDir(), opts.Now)
 	qs := queue.New(db)
