@@ -64,7 +64,7 @@ func (s *Server) pageRunSheet(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range currencies {
 		totals = append(totals, m.format(cash[c], c))
 	}
-	p.TotalCash = strings.Join(totals, " + ")
+	p.TotalCash, p.Count = strings.Join(totals, " + "), plural(len(p.Stops), "stop")
 	return render(w, r, http.StatusOK, ui.RunSheet(p))
 }
 

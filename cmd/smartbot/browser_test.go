@@ -684,7 +684,8 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		"deliver webhook https://hooks.example.com/orders/very/long/path?token=abc: dial tcp 203.0.113.7:443: i/o timeout after 30s")
 	_, base, _ := startServer(t, bin, dir)
 	createUserViaAPI(t, base, admin, "ann@shop.example")
-	if status, body := apiRequest(t, http.MethodPost, base+"/api/products", admin, `{"name":"Blue tulips in a long-stemmed bunch of twelve","price":1250,"currency":"USD"}`); status != http.StatusCreated {
+	var tulips struct{ ID string }
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/products", admin, `{"name":"Blue tulips in a long-stemmed bunch of twelve","price":1250,"currency":"USD","sku":"TULIPS-BLUE-12-LONG-STEMMED","category":"Flowers and bouquets"}`); status != http.StatusCreated || json.Unmarshal([]byte(body), &tulips) != nil {
 		t.Fatalf("POST /api/products: %d %s", status, body)
 	}
 	ann := userID(t, base, admin, "ann@shop.example")
@@ -730,6 +731,12 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		{"settings", "/settings", "#settings-form"},
 		{"whatsapp-settings", "/settings/whatsapp", "#whatsapp-settings-form"},
 		{"not-found", "/no/such/page", "#not-found"},
+		{"products", "/products", "#products"},
+		{"product", "/products/" + tulips.ID, "#product-form"},
+		{"customers", "/customers", "#customers"},
+		{"customer", "/customers/" + customer.ID, "#customer-form"},
+		{"deliveries", "/deliveries", "#deliveries"},
+		{"run-sheet", "/deliveries/run-sheet", "#run-sheet"},
 	}
 	sizes := []struct {
 		width, height int64
@@ -1702,4 +1709,95 @@ func TestBrowserAnOrderMovedOnTheBoardMovesOnAnotherBrowsersBoardToo(t *testing.
 		b.checkNoPageErrors()
 	}
 	watcher.screenshotPhone("orders-board")
+}
+
+func TestBrowserAProductMadeAndEditedWithAPictureShowsInTheTableAndTheRunSheetLists(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "nyasha@shop.test", "marigolds-in-may-8"
+	createUser(t, bin, dir, email, "operator", password)
+	key := createAPIKey(t, bin, dir, "operator")
+	_, base, _ := startServer(t, bin, dir)
+	picture := filepath.Join(t.TempDir(), "rooibos tin.jpg")
+	if err := os.WriteFile(picture, mediatest.JPEG(800, 600), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+	b.viewport(1280, 800, false)
+	b.do(chromedp.Navigate(base+"/products"), chromedp.WaitVisible(chromedp.CSS("#new-product")))
+	b.do(chromedp.Click(chromedp.CSS("#new-product")), chromedp.WaitVisible(chromedp.CSS("#product-form")),
+		chromedp.SendKeys(chromedp.CSS("#product-name"), "Rooibos"),
+		chromedp.SendKeys(chromedp.CSS("#product-sku"), "TEA-1"),
+		chromedp.SendKeys(chromedp.CSS("#product-price"), "12.50"),
+		chromedp.SetValue(chromedp.CSS("#product-currency"), "USD"),
+		chromedp.Click(chromedp.CSS("#save-product")), chromedp.WaitVisible(chromedp.CSS("#upload-form")))
+	productPath := strings.TrimPrefix(b.location(), base)
+	b.waitStream(productPath + "/stream")
+
+	// The picture, uploaded in place with its progress: the page's stream
+	// shows it on the product once it is there.
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{picture}))
+	b.waitUntil("the picture on the product, processed", `(() => {
+		const img = document.querySelector('#product-pictures .product-picture img');
+		return img && img.complete && img.naturalWidth > 0;
+	})()`, 30*time.Second)
+	if !strings.Contains(b.text("#product-pictures"), "main picture") {
+		t.Error("the first picture is not the main one")
+	}
+	b.checkFits("product-page")
+
+	// Edited: a new name and price, saved.
+	// The notice of the first save goes first, so that the one waited for
+	// is the page after the second.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#flash')?.remove()`),
+		chromedp.SetValue(chromedp.CSS("#product-name"), "Rooibos, loose leaf"),
+		chromedp.SetValue(chromedp.CSS("#product-price"), "14"),
+		chromedp.Click(chromedp.CSS("#save-product")), chromedp.WaitVisible(chromedp.CSS("#flash")))
+	if got := b.text("#flash"); got != "Saved Rooibos, loose leaf." {
+		t.Errorf("after saving: %q", got)
+	}
+
+	b.do(chromedp.Navigate(base+"/products"), chromedp.WaitVisible(chromedp.CSS("#products table")))
+	b.waitUntil("the row with its thumbnail", `(() => {
+		const row = document.querySelector('#products tbody tr');
+		const img = row?.querySelector('img.product-thumb');
+		return row && row.textContent.includes("Rooibos, loose leaf") && row.textContent.includes("USD 14.00") && img && img.complete && img.naturalWidth > 0;
+	})()`, 10*time.Second)
+	b.checkFits("products")
+
+	// A delivery of it, planned for now: today's run sheet lists it.
+	id := strings.TrimPrefix(productPath, "/products/")
+	status, body := apiRequest(t, http.MethodPost, base+"/api/orders", key, `{"customer":{"phone":"+263771234567","name":"Tariro"},"items":[{"product_id":"`+id+`","quantity":2}],"fulfilment":"delivery","delivery_address":"12 Baines Ave, Harare","notes":"Gate code 4411"}`)
+	var order struct{ ID, Number string }
+	if err := json.Unmarshal([]byte(body), &order); status != http.StatusCreated || err != nil {
+		t.Fatalf("POST /api/orders: %d %s", status, body)
+	}
+	for _, to := range []string{"confirmed", "preparing", "ready"} {
+		if status, body := apiRequest(t, http.MethodPost, base+"/api/orders/"+order.ID+"/status", key, `{"status":"`+to+`"}`); status != http.StatusOK {
+			t.Fatalf("move to %s: %d %s", to, status, body)
+		}
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/orders/"+order.ID+"/delivery", key, `{"assignee":{"name":"Tendai","phone":"+263772000111"},"scheduled_for":"`+now+`"}`); status != http.StatusCreated {
+		t.Fatalf("plan the delivery: %d %s", status, body)
+	}
+	b.do(chromedp.Navigate(base+"/deliveries"), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
+	if !strings.Contains(b.text("#deliveries"), order.Number) {
+		t.Fatalf("today's deliveries lack %s", order.Number)
+	}
+	b.checkFits("deliveries")
+	b.do(chromedp.Click(chromedp.CSS("#run-sheet")), chromedp.WaitVisible(chromedp.CSS(".sheet-stop")))
+	sheet := b.text("#run-sheet")
+	for _, want := range []string{order.Number, "Tariro", "12 Baines Ave, Harare", "2 × Rooibos, loose leaf", "Cash to collect: USD 28.00", "Gate code 4411"} {
+		if !strings.Contains(sheet, want) {
+			t.Errorf("the run sheet lacks %q:\n%s", want, sheet)
+		}
+	}
+	b.checkFits("run-sheet")
+	b.viewport(360, 740, true)
+	b.checkFits("run-sheet-phone")
+	b.checkNoPageErrors()
 }

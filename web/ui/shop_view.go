@@ -197,7 +197,9 @@ type DeliveryMove struct {
 type RunSheetPage struct {
 	Title, Date, Courier, Zone, BackURL string
 	Stops                               []RunSheetStop
-	TotalCash                           string
+	// Count is the stops in words: "3 stops".
+	Count     string
+	TotalCash string
 }
 
 // RunSheetStop is one delivery of the run sheet.
