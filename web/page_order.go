@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"smartbot/app"
+	"smartbot/app/template"
 	"smartbot/store"
 	"smartbot/web/ui"
 )
@@ -82,7 +83,7 @@ func (s *Server) orderByRef(ctx context.Context, ref string) (app.Order, error) 
 // form as typed after a refusal, nil for the task as stored.
 func (s *Server) orderView(ctx context.Context, o app.Order, can bool, df *ui.DeliveryForm) (ui.OrderView, error) {
 	locale := s.shopLocale(ctx)
-	m := func(n int64) string { return moneyIn(locale, n, o.Currency) }
+	m := func(n int64) string { return template.FormatMoney(locale, n, o.Currency) }
 	v := ui.OrderView{ID: o.ID, Number: o.Number, Status: o.Status, StatusLabel: statusWords[o.Status], Payment: o.PaymentStatus,
 		PaymentLabel: paymentWords[o.PaymentStatus], Fulfilment: o.Fulfilment, Created: displayTime(ctx, o.CreatedAt), Source: o.Source,
 		Customer: orDefault(strings.TrimSpace(o.CustomerName), o.CustomerPhone), Phone: o.CustomerPhone, Address: o.DeliveryAddress,

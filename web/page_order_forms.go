@@ -8,6 +8,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/commerce"
+	"smartbot/app/template"
 	"smartbot/store"
 	"smartbot/web/ui"
 )
@@ -48,7 +49,7 @@ func (s *Server) postOrderPayment(w http.ResponseWriter, r *http.Request) error 
 			return s.renderOrder(w, r, status, o.ID, orderForms{pay: f})
 		})
 	}
-	return s.done(w, r, orderPath(o.Number), flash{notice: "Payment of " + moneyIn(s.shopLocale(r.Context()), amount, o.Currency) + " recorded."})
+	return s.done(w, r, orderPath(o.Number), flash{notice: "Payment of " + template.FormatMoney(s.shopLocale(r.Context()), amount, o.Currency) + " recorded."})
 }
 
 func (s *Server) postOrderRefund(w http.ResponseWriter, r *http.Request) error {
@@ -72,7 +73,7 @@ func (s *Server) postOrderRefund(w http.ResponseWriter, r *http.Request) error {
 			return s.renderOrder(w, r, status, o.ID, orderForms{refund: f})
 		})
 	}
-	return s.done(w, r, orderPath(o.Number), flash{notice: "Refund of " + moneyIn(s.shopLocale(r.Context()), amount, o.Currency) + " recorded."})
+	return s.done(w, r, orderPath(o.Number), flash{notice: "Refund of " + template.FormatMoney(s.shopLocale(r.Context()), amount, o.Currency) + " recorded."})
 }
 
 // postOrderDelivery plans the order's delivery, or changes the open task:

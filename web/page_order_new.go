@@ -8,6 +8,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/commerce"
+	"smartbot/app/template"
 	"smartbot/store"
 	"smartbot/web/ui"
 )
@@ -34,7 +35,7 @@ func (s *Server) renderNewOrder(w http.ResponseWriter, r *http.Request, status i
 	}
 	locale := s.shopLocale(ctx)
 	for _, p := range products {
-		f.Products = append(f.Products, ui.Choice{Value: p.ID, Label: p.Name + " · " + moneyIn(locale, p.Price, p.Currency)})
+		f.Products = append(f.Products, ui.Choice{Value: p.ID, Label: p.Name + " · " + template.FormatMoney(locale, p.Price, p.Currency)})
 	}
 	customers, _, err := s.db.ListCustomers(ctx, store.CustomerFilter{Limit: 20})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/starfederation/datastar-go/datastar"
 
 	"smartbot/app"
+	"smartbot/app/template"
 	"smartbot/store"
 	"smartbot/web/ui"
 )
@@ -129,7 +130,7 @@ func age(now, t time.Time) string {
 // orderCard is o as a card of the board or a row of the table.
 func (s *Server) orderCard(ctx context.Context, o app.Order, locale string, canOperate bool) ui.OrderCard {
 	return ui.OrderCard{ID: o.ID, Number: o.Number, Href: orderPath(o.Number), Customer: orDefault(strings.TrimSpace(o.CustomerName), o.CustomerPhone),
-		Phone: o.CustomerPhone, Total: moneyIn(locale, o.Total, o.Currency), Payment: o.PaymentStatus, PaymentLabel: paymentWords[o.PaymentStatus],
+		Phone: o.CustomerPhone, Total: template.FormatMoney(locale, o.Total, o.Currency), Payment: o.PaymentStatus, PaymentLabel: paymentWords[o.PaymentStatus],
 		Status: o.Status, StatusLabel: statusWords[o.Status], Fulfilment: o.Fulfilment, Age: age(s.now(), o.CreatedAt),
 		Created: displayTime(ctx, o.CreatedAt), Problem: o.Problem, Moves: orderMoves(o, canOperate)}
 }

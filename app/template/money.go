@@ -12,10 +12,10 @@ type Money struct {
 	Currency string `json:"currency"`
 }
 
-// minorDigits is how many minor digits an ISO 4217 currency has: 2 for
+// MinorDigits is how many minor digits an ISO 4217 currency has: 2 for
 // most, 0 for the yen and its like, 3 for the dinars of the Gulf, 4 for
 // the Chilean and Uruguayan units of account.
-func minorDigits(currency string) int {
+func MinorDigits(currency string) int {
 	switch currency {
 	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
 		return 0
@@ -81,6 +81,15 @@ func (e *env) formatMoney(x any) (string, valueError) {
 	return string(e.appendMoney(buf[:0], amount, currency)), ""
 }
 
+// FormatMoney writes amount minor units of currency as a message of the
+// shop's locale writes a money variable: "USD 1,234.50", "ZAR 1.234,50".
+// The panel shows money the same way.
+func FormatMoney(locale string, amount int64, currency string) string {
+	e := newEnv(RenderOptions{Locale: locale})
+	var buf [48]byte
+	return string(e.appendMoney(buf[:0], amount, currency))
+}
+
 // appendMoney writes "USD 1,234.50": the code, then the amount with the
 // locale's separators and the currency's minor digits.
 func (e *env) appendMoney(b []byte, amount int64, currency string) []byte {
@@ -93,7 +102,7 @@ func (e *env) appendMoney(b []byte, amount int64, currency string) []byte {
 	if amount < 0 {
 		u = -u
 	}
-	digits := minorDigits(currency)
+	digits := MinorDigits(currency)
 	var scale uint64 = 1
 	for range digits {
 		scale *= 10

@@ -1,6 +1,10 @@
 package web
 
-import "testing"
+import (
+	"testing"
+
+	"smartbot/app/template"
+)
 
 // An amount a person types is read with the currency's own minor digits,
 // and written back as the customer's messages write it.
@@ -38,8 +42,11 @@ func TestAnAmountTypedInMajorUnitsBecomesMinorUnitsOfItsCurrency(t *testing.T) {
 		{"de", "ZAR", 123450, "ZAR 1.234,50"},
 		{"en", "JPY", 1200, "JPY 1,200"},
 	} {
-		if got := moneyIn(c.locale, c.amount, c.currency); got != c.want {
-			t.Errorf("moneyIn(%s, %d, %s) = %q, want %q", c.locale, c.amount, c.currency, got, c.want)
+		if got := (shopMoney{c.locale}).plain(c.amount, c.currency); got != map[string]string{"USD": "1234.50", "ZAR": "1234,50", "JPY": "1200"}[c.currency] {
+			t.Errorf("plain(%s, %d, %s) = %q", c.locale, c.amount, c.currency, got)
+		}
+		if got := template.FormatMoney(c.locale, c.amount, c.currency); got != c.want {
+			t.Errorf("FormatMoney(%s, %d, %s) = %q, want %q", c.locale, c.amount, c.currency, got, c.want)
 		}
 	}
 }
