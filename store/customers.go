@@ -41,8 +41,12 @@ func (db *DB) CustomerByPhone(ctx context.Context, phone string) (app.Customer, 
 
 // CustomerByPhone is DB.CustomerByPhone inside tx.
 func (tx *Tx) CustomerByPhone(ctx context.Context, phone string) (app.Customer, error) {
-	return customer(ctx, tx.QueryRowContext, `phone = ?`, phone)
+	return customer(ctx, tx.queryRow, `phone = ?`, phone)
 }
+
+// customerByPhoneSQL is what every order placed by phone reads: prepared
+// at open.
+const customerByPhoneSQL = `select ` + customerColumns + ` from customers where phone = ?`
 
 func customer(ctx context.Context, read rowReader, where string, arg string) (app.Customer, error) {
 	c, err := scanCustomer(read(ctx, `select `+customerColumns+` from customers where `+where, arg).Scan)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,7 +38,21 @@ func (db *DB) Order(ctx context.Context, id string) (app.Order, error) {
 
 // Order is DB.Order inside tx: what tx has written is seen.
 func (tx *Tx) Order(ctx context.Context, id string) (app.Order, error) {
-	return order(ctx, tx.QueryRowContext, tx.QueryContext, `o.id = ?`, id)
+	return order(ctx, tx.queryRow, tx.query, `o.id = ?`, id)
+}
+
+// The reads of one order by id, which every order job and status change
+// makes inside its transaction: prepared once at open (hotWrites).
+var (
+	orderByIDSQL     = `select ` + orderColumns + orderFrom + ` where o.id = ?`
+	oneOrderItemsSQL = orderItemsSQL(1)
+)
+
+const orderStepsSQL = `select status, at, by from order_steps where order_id = ? order by at, rowid`
+
+func orderItemsSQL(n int) string {
+	return `select order_id, coalesce(product_id, ''), name, unit_price, quantity from order_items
+		where order_id in (?` + strings.Repeat(", ?", n-1) + `) order by order_id, position`
 }
 
 // OrderByNumber returns the order a customer quotes as number (SB-000123).
@@ -81,8 +96,7 @@ func orderItems(ctx context.Context, read rowsReader, ids ...string) (map[string
 		args[i] = id
 		out[id] = []app.OrderItem{}
 	}
-	rows, err := read(ctx, `select order_id, coalesce(product_id, ''), name, unit_price, quantity from order_items
-		where order_id in (?`+strings.Repeat(", ?", len(ids)-1)+`) order by order_id, position`, args...)
+	rows, err := read(ctx, orderItemsSQL(len(ids)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: order items: %w", err)
 	}
@@ -99,7 +113,7 @@ func orderItems(ctx context.Context, read rowsReader, ids ...string) (map[string
 }
 
 func orderSteps(ctx context.Context, read rowsReader, id string) ([]app.OrderStep, error) {
-	rows, err := read(ctx, `select status, at, by from order_steps where order_id = ? order by at, rowid`, id)
+	rows, err := read(ctx, orderStepsSQL, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: order %s steps: %w", id, err)
 	}
@@ -157,17 +171,20 @@ func (tx *Tx) CreateOrder(ctx context.Context, o *app.Order, by string) error {
 
 // OrderProducts returns the products ids names that are not deleted, by
 // id, without their media: what an order snapshots.
+// orderProductsSQL takes the ids as one JSON array, so that one prepared
+// statement serves orders of any number of lines.
+var orderProductsSQL = `select ` + productColumns + ` from products where deleted_at is null and id in (select value from json_each(?))`
+
 func (tx *Tx) OrderProducts(ctx context.Context, ids []string) (map[string]app.Product, error) {
 	out := make(map[string]app.Product, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `select `+productColumns+` from products where deleted_at is null and id in (?`+
-		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	rows, err := tx.query(ctx, orderProductsSQL, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("store: products of an order: %w", err)
 	}

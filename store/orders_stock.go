@@ -13,6 +13,12 @@ import (
 // errShort ends the savepoint of a reservation that cannot be filled.
 var errShort = errors.New("store: not enough stock")
 
+// The writes of a reservation, prepared once at open (hotWrites).
+const (
+	takeStockSQL     = `update products set stock = stock - ? where id = ? and stock is not null and stock >= ?`
+	setOrderStockSQL = `update orders set stock_reserved = ?, problem = ?, updated_at = ? where id = ?`
+)
+
 // ReserveOrderStock takes the stock of order id's tracked products from
 // the catalog: every line or none. When a product has too little left, the
 // order's problem says which and how much is left, and no stock is taken.
@@ -31,8 +37,7 @@ func (tx *Tx) ReserveOrderStock(ctx context.Context, id string) (app.Order, erro
 			// The guard in the where clause is what keeps two orders from
 			// both taking the last unit: the single writer runs them one
 			// after the other and the second finds too little.
-			res, err := tx.ExecContext(ctx, `update products set stock = stock - ? where id = ? and stock is not null and stock >= ?`,
-				l.quantity, l.productID, l.quantity)
+			res, err := tx.exec(ctx, takeStockSQL, l.quantity, l.productID, l.quantity)
 			if err != nil {
 				return fmt.Errorf("store: reserve stock of %s: %w", l.productID, mapError(err))
 			}
@@ -57,8 +62,7 @@ func (tx *Tx) ReserveOrderStock(ctx context.Context, id string) (app.Order, erro
 		return before, err
 	}
 	reserved := problem == ""
-	_, err = tx.ExecContext(ctx, `update orders set stock_reserved = ?, problem = ?, updated_at = ? where id = ?`,
-		reserved, problem, app.FormatTime(tx.db.now()), id)
+	_, err = tx.exec(ctx, setOrderStockSQL, reserved, problem, app.FormatTime(tx.db.now()), id)
 	if err != nil {
 		return before, fmt.Errorf("store: reserve stock of order %s: %w", id, mapError(err))
 	}

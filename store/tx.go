@@ -66,18 +66,40 @@ func (db *DB) Prepare(ctx context.Context, queries ...string) error {
 // an event; every order its number, row, items and first step): Open
 // prepares them, so SQLite does not parse them each time.
 var hotWrites = []string{insertAuditSQL, insertEventSQL, insertProductSQL,
-	nextOrderNumberSQL, insertOrderSQL, insertOrderItemSQL, insertOrderStepSQL}
+	nextOrderNumberSQL, insertOrderSQL, insertOrderItemSQL, insertOrderStepSQL,
+	orderByIDSQL, oneOrderItemsSQL, orderStepsSQL, takeStockSQL, setOrderStockSQL,
+	orderProductsSQL, subscribedWebhooksSQL, customerByPhoneSQL}
 
 // exec runs query in tx through its prepared statement when Prepare made
 // one, plainly otherwise.
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	tx.db.stmtsMu.Lock()
-	stmt, ok := tx.db.stmts[query]
-	tx.db.stmtsMu.Unlock()
-	if ok {
+	if stmt := tx.db.prepared(query); stmt != nil {
 		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
+}
+
+// queryRow and query are exec's reading siblings: reads inside a write
+// transaction go through the prepared statement when there is one.
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if stmt := tx.db.prepared(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if stmt := tx.db.prepared(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// prepared is the statement Prepare made for query, or nil.
+func (db *DB) prepared(query string) *sql.Stmt {
+	db.stmtsMu.Lock()
+	defer db.stmtsMu.Unlock()
+	return db.stmts[query]
 }
 
 // DB is the database the transaction belongs to.

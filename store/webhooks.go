@@ -63,6 +63,12 @@ func webhookBy(ctx context.Context, queryRow func(context.Context, string, ...an
 	return w, nil
 }
 
+// subscribedWebhooksSQL runs with every event emitted: prepared at open.
+const subscribedWebhooksSQL = `
+		select id from webhooks
+		where active = 1 and exists (select 1 from json_each(webhooks.events) where value in (?, '*'))
+		order by id`
+
 // ListWebhooks returns every webhook, oldest first, without secrets. A shop
 // has a handful, so the list is never paged.
 func (db *DB) ListWebhooks(ctx context.Context) ([]app.Webhook, error) {
@@ -204,10 +210,7 @@ func (tx *Tx) DisableWebhook(ctx context.Context, id, reason string) error {
 // SubscribedWebhooks returns the ids of the active webhooks that subscribe to
 // t, read inside tx so the deliveries enqueued match the committed state.
 func (tx *Tx) SubscribedWebhooks(ctx context.Context, t app.EventType) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `
-		select id from webhooks
-		where active = 1 and exists (select 1 from json_each(webhooks.events) where value in (?, '*'))
-		order by id`, string(t))
+	rows, err := tx.query(ctx, subscribedWebhooksSQL, string(t))
 	if err != nil {
 		return nil, fmt.Errorf("store: webhooks for %s: %w", t, err)
 	}
