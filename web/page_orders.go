@@ -205,15 +205,11 @@ const boardReread = 20 * time.Second
 // the card left and the one it joined), on every open board.
 func (s *Server) streamOrdersBoard(w http.ResponseWriter, r *http.Request) error {
 	can := layout(r, "", "").User.CanOperate()
-	sub := s.broker.Subscribe(dashboardBuffer)
-	defer sub.Close()
-	var read time.Time
-	patch := func(ctx context.Context, st *stream) error {
+	return s.liveOrders(w, r, func(ctx context.Context, st *stream) error {
 		cols, err := s.boardColumns(ctx, can)
 		if err != nil {
 			return err
 		}
-		read = time.Now()
 		for _, c := range cols {
 			c := c
 			if err := st.patch(ctx, "orders-col-"+c.Status, fragmentKey(ctx, can, c), func() templ.Component { return ui.BoardColumnView(c) }); err != nil {
@@ -221,19 +217,32 @@ func (s *Server) streamOrdersBoard(w http.ResponseWriter, r *http.Request) error
 			}
 		}
 		return nil
+	})
+}
+
+// liveOrders runs an orders stream (the board, the table): patch on every
+// order event, and on a tick once boardReread has passed since the last
+// read or events were dropped.
+func (s *Server) liveOrders(w http.ResponseWriter, r *http.Request, patch func(ctx context.Context, st *stream) error) error {
+	sub := s.broker.Subscribe(dashboardBuffer)
+	defer sub.Close()
+	var read time.Time
+	reread := func(ctx context.Context, st *stream) error {
+		read = time.Now()
+		return patch(ctx, st)
 	}
 	return s.live(w, r, sub,
 		func(ctx context.Context, st *stream) error {
 			if !read.IsZero() && time.Since(read) < boardReread && sub.Dropped() == 0 {
 				return nil
 			}
-			return patch(ctx, st)
+			return reread(ctx, st)
 		},
 		func(ctx context.Context, st *stream, e app.Event) error {
 			if orderOf(e) == "" {
 				return nil
 			}
-			return patch(ctx, st)
+			return reread(ctx, st)
 		})
 }
 

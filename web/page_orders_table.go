@@ -133,28 +133,11 @@ func (s *Server) streamOrdersTable(w http.ResponseWriter, r *http.Request) error
 	can := layout(r, "", "").User.CanOperate()
 	q := r.URL.Query()
 	_, f, _ := tableQuery(r.Context(), q)
-	sub := s.broker.Subscribe(dashboardBuffer)
-	defer sub.Close()
-	var read time.Time
-	patch := func(ctx context.Context, st *stream) error {
+	return s.liveOrders(w, r, func(ctx context.Context, st *stream) error {
 		list, err := s.ordersList(ctx, q, f, can)
 		if err != nil {
 			return err
 		}
-		read = time.Now()
 		return st.patch(ctx, "orders-list", fragmentKey(ctx, list), func() templ.Component { return ui.OrdersListView(list) })
-	}
-	return s.live(w, r, sub,
-		func(ctx context.Context, st *stream) error {
-			if !read.IsZero() && time.Since(read) < boardReread && sub.Dropped() == 0 {
-				return nil
-			}
-			return patch(ctx, st)
-		},
-		func(ctx context.Context, st *stream, e app.Event) error {
-			if orderOf(e) == "" {
-				return nil
-			}
-			return patch(ctx, st)
-		})
+	})
 }
