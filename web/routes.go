@@ -184,6 +184,7 @@ func (s *Server) routeTable() []route {
 	routes = append(routes, s.webhooksRoutes()...)
 	routes = append(routes, s.orderPages()...)
 	routes = append(routes, s.shopPages()...)
+	routes = append(routes, s.webhookPages()...)
 	return append(routes, s.inboxRoutes()...)
 }
 

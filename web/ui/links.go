@@ -12,7 +12,7 @@ type navItem struct {
 }
 
 // nav is the top bar, in order. Key matches Layout.Nav. The shop's daily
-// work (orders to deliveries) follows the inbox; with thirteen sections the
+// work (orders to deliveries) follows the inbox; with fifteen sections the
 // bar takes a row of its own under the brand on a laptop, and wraps on a
 // phone (app.css), so none hides off the screen.
 var nav = []navItem{
@@ -26,6 +26,8 @@ var nav = []navItem{
 	{"templates", "Templates", "/templates", false},
 	{"users", "Users", "/users", false},
 	{"keys", "API keys", "/keys", true},
+	{"webhooks", "Webhooks", "/webhooks", true},
+	{"events", "Events", "/events", false},
 	{"audit", "Audit log", "/audit", false},
 	{"queues", "Queues", "/queues", false},
 	{"settings", "Settings", "/settings", true},
