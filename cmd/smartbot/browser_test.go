@@ -700,6 +700,9 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 	const email, password = "margaretha.vandenberghe-oosterhuis@groothandel-de-zonnebloem.example", "sunflowers-in-june-7"
 	createUser(t, bin, dir, email, "owner", password)
 	admin := createAPIKey(t, bin, dir, "owner")
+	// A webhook endpoint with a long URL nobody answers, for the webhooks
+	// pages: loopback, so private targets are allowed.
+	t.Setenv("SMARTBOT_WEBHOOK_ALLOW_PRIVATE", "true")
 	db := openDatabase(t, dir)
 	insertDeadLetter(t, db, "webhook_delivery", `{"event_id":"evt_x","url":"https://hooks.example.com/orders/very/long/path?token=abcdefghijklmnopqrstuvwxyz"}`,
 		"deliver webhook https://hooks.example.com/orders/very/long/path?token=abc: dial tcp 203.0.113.7:443: i/o timeout after 30s")
@@ -710,6 +713,10 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		t.Fatalf("POST /api/products: %d %s", status, body)
 	}
 	ann := userID(t, base, admin, "ann@shop.example")
+	var hook struct{ ID string }
+	if status, body := apiRequest(t, http.MethodPost, base+"/api/webhooks", admin, `{"url":"http://127.0.0.1:9/integrations/groothandel-de-zonnebloem/accounting/orders-and-payments?token=abcdefghijklmnopqrstuvwxyz0123456789","description":"Boekhouding bij Groothandel De Zonnebloem, afdeling bestellingen en betalingen","events":["*"]}`); status != http.StatusCreated || json.Unmarshal([]byte(body), &hook) != nil {
+		t.Fatalf("POST /api/webhooks: %d %s", status, body)
+	}
 	// A test customer with a long name and a long message, for the inbox
 	// and the chat with the simulator's phone.
 	var customer struct{ ID string }
@@ -758,6 +765,9 @@ func TestBrowserNoPanelPageScrollsSideways(t *testing.T) {
 		{"customer", "/customers/" + customer.ID, "#customer-form"},
 		{"deliveries", "/deliveries", "#deliveries"},
 		{"run-sheet", "/deliveries/run-sheet", "#run-sheet"},
+		{"webhooks", "/webhooks", "#webhook-list"},
+		{"webhook", "/webhooks/" + hook.ID, "#webhook-log"},
+		{"events", "/events", "#event-list"},
 	}
 	sizes := []struct {
 		width, height int64
@@ -1820,5 +1830,93 @@ func TestBrowserAProductMadeAndEditedWithAPictureShowsInTheTableAndTheRunSheetLi
 	b.checkFits("run-sheet")
 	b.viewport(360, 740, true)
 	b.checkFits("run-sheet-phone")
+	b.checkNoPageErrors()
+}
+
+func TestBrowserAnEndpointAddedShowsItsSecretOnceAndAPingsAnswerWithoutAReload(t *testing.T) {
+	chrome := chromiumPath(t)
+	bin := binary(t)
+	dir := t.TempDir()
+	const email, password = "wanjiru@shop.test", "hooks-and-ladders-12"
+	createUser(t, bin, dir, email, "owner", password)
+	// The receiver is on loopback, which the guard refuses unless private
+	// targets are allowed, as for a LAN integration.
+	t.Setenv("SMARTBOT_WEBHOOK_ALLOW_PRIVATE", "true")
+	heard := make(chan string, 8)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		heard <- r.Header.Get("webhook-id")
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("received by the accounting bridge <ok>"))
+	}))
+	t.Cleanup(receiver.Close)
+	_, base, _ := startServer(t, bin, dir)
+	b := newBrowser(t, chrome, base)
+	b.signIn(email, password)
+
+	b.do(
+		chromedp.Navigate(base+"/webhooks"),
+		chromedp.WaitVisible(chromedp.CSS("#new-webhook-form")),
+		chromedp.SendKeys(chromedp.CSS("#new-webhook-url"), receiver.URL+"/smartbot"),
+		chromedp.SendKeys(chromedp.CSS("#new-webhook-description"), "Accounting bridge"),
+		chromedp.Click(chromedp.CSS("#new-webhook-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#new-secret-value")),
+	)
+	secret := b.value("#new-secret-value")
+	if !strings.HasPrefix(secret, "whsec_") || !strings.Contains(b.location(), "/webhooks/whk_") {
+		t.Fatalf("after adding: %q at %s", secret, b.location())
+	}
+	b.do(chromedp.WaitVisible(chromedp.CSS("#copy-secret")))
+	endpoint := b.location()
+	// Shown once: the same page again has no secret.
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#webhook-log")))
+	if strings.Contains(b.page(), "whsec_") {
+		t.Error("reloading the endpoint's page shows the secret again")
+	}
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#webhook-page #live-status[data-state="live"]`)))
+	path := strings.TrimPrefix(endpoint, base)
+	b.waitStream(path + "/stream")
+
+	b.do(chromedp.Evaluate[chromedp.Void](`window.e2eMarker = "same page"`))
+	b.do(
+		chromedp.Click(chromedp.CSS("#ping")),
+		chromedp.WaitVisible(chromedp.CSS("#ping-status")),
+	)
+	if got := b.text("#ping-status"); got != "200 OK" {
+		t.Errorf("the ping's status shows %q", got)
+	}
+	if got := b.text("#ping-body"); got != "received by the accounting bridge <ok>" {
+		t.Errorf("the ping's answer shows %q", got)
+	}
+	if marker := read(b, chromedp.Evaluate[string](`window.e2eMarker ?? "reloaded"`)); marker != "same page" {
+		t.Error("the page reloaded instead of showing the ping in place")
+	}
+	select {
+	case id := <-heard:
+		if !strings.HasPrefix(id, "evt_") {
+			t.Errorf("the ping's webhook-id is %q", id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the receiver heard no ping")
+	}
+	// The stream brings the attempt into the log without a reload.
+	b.waitUntil("the ping's attempt in the log", `document.querySelectorAll('#webhook-log .attempt').length === 1`, 10*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#webhook-log details').forEach(d => d.open = true)`))
+	if log := b.text("#webhook-log"); !strings.Contains(log, "webhook-id: evt_") || !strings.Contains(log, "received by the accounting bridge") {
+		t.Errorf("the log's attempt shows:\n%s", log)
+	}
+	b.viewport(360, 740, true)
+	if got := read(b, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`)); got[0] > got[1] {
+		t.Errorf("the endpoint's page with its attempt open scrolls sideways at 360 px: %v", got)
+	}
+	b.screenshotPhone("webhook")
+
+	// The ping is not an event of the shop; the events page opens an
+	// event to its whole payload.
+	b.do(chromedp.Navigate(base+"/events"), chromedp.WaitVisible(chromedp.CSS("#event-list")))
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector('#event-list details')?.setAttribute('open', '')`))
+	if payload := b.text("#event-list details[open] pre.payload"); !strings.Contains(payload, `"type": "`) || !strings.Contains(payload, `"data": {`) {
+		t.Errorf("the first event's payload shows %q", payload)
+	}
+	b.screenshotPhone("events")
 	b.checkNoPageErrors()
 }
