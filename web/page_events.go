@@ -192,10 +192,17 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		return st.patch(ctx, "event-list", fragmentKey(ctx, strings.Join(ids, ","), list.NextURL, list.Empty, list.Note), func() templ.Component { return ui.EventListView(list) })
 	}
-	return s.live(w, r, sub, refresh, func(ctx context.Context, st *stream, e app.Event) error {
+	// Each event re-reads the page, so an event the subscription dropped
+	// while this stream was busy shows with the next one; the slow tick
+	// only catches up when none follows.
+	return s.run(w, r, wakers{every: eventsCatchUp, events: sub.C, onEvent: func(ctx context.Context, st *stream, e app.Event) error {
 		if eq.typ != "" && e.Type != eq.typ {
 			return nil
 		}
 		return refresh(ctx, st)
-	})
+	}}, refresh)
 }
+
+// eventsCatchUp is how often the events page re-reads the history without
+// an event to say it changed.
+const eventsCatchUp = time.Minute

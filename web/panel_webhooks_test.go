@@ -60,7 +60,7 @@ func TestAnOwnerAddsAWebhookEndpointSeesItsSecretOncePingsItAndReadsTheLog(t *te
 
 	// A ping with Datastar answers in place with what the receiver said.
 	status, answer := postDatastar(t, ts, "/webhooks/"+id+"/test", owner, url.Values{})
-	if status != http.StatusOK || !strings.Contains(answer, `id="ping-result"`) || !strings.Contains(answer, "200 OK") || !strings.Contains(answer, "thanks") {
+	if status != http.StatusOK || !strings.Contains(answer, "event: datastar-patch-elements") || strings.Contains(answer, "<html") || !strings.Contains(answer, `id="ping-result"`) || !strings.Contains(answer, "200 OK") || !strings.Contains(answer, "thanks") {
 		t.Fatalf("ping in place: %d\n%s", status, answer)
 	}
 	if d := waitDelivery(t, got); !strings.Contains(string(d.body), `"type":"ping"`) {
