@@ -41,3 +41,24 @@ func checkTexts(errs []FieldError, checks ...*FieldError) []FieldError {
 	}
 	return errs
 }
+
+// Clip cuts s to at most n characters, at a character boundary: a value
+// kept in a column with a length check.
+func Clip(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+// Shorten is Clip with "…" after a cut: a long value quoted in a message
+// for a person.
+func Shorten(s string, n int) string {
+	if c := Clip(s, n); len(c) < len(s) {
+		return c + "…"
+	}
+	return s
+}

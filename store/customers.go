@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"smartbot/app"
 )
@@ -109,7 +108,7 @@ func (tx *Tx) CustomerForPeer(ctx context.Context, p app.Peer, simulated, inboun
 	default:
 		id = app.NewID(app.PrefixCustomer)
 		_, err := tx.ExecContext(ctx, `insert into customers (id, phone, jid, lid, name, simulated, created_at, updated_at)
-			values (?, ?, ?, ?, ?, ?, ?, ?)`, id, nullString(p.Phone), p.Chat, nullString(p.LID), clip(p.Name, 200), simulated, now, now)
+			values (?, ?, ?, ?, ?, ?, ?, ?)`, id, nullString(p.Phone), p.Chat, nullString(p.LID), app.Clip(p.Name, 200), simulated, now, now)
 		if err != nil {
 			return app.Customer{}, fmt.Errorf("store: create customer: %w", mapError(err))
 		}
@@ -124,7 +123,7 @@ func (tx *Tx) CustomerForPeer(ctx context.Context, p app.Peer, simulated, inboun
 			name = case when name = '' then ? else name end,
 			last_message_at = ?, last_inbound_at = coalesce(?, last_inbound_at), updated_at = ?
 		where id = ?`,
-		nullString(p.Phone), nullString(p.LID), p.Chat, p.Chat, clip(p.Name, 200), now, inboundAt, now, id)
+		nullString(p.Phone), nullString(p.LID), p.Chat, p.Chat, app.Clip(p.Name, 200), now, inboundAt, now, id)
 	if err != nil {
 		return app.Customer{}, fmt.Errorf("store: update customer %s: %w", id, mapError(err))
 	}
@@ -262,17 +261,3 @@ func (db *DB) Conversations(ctx context.Context, f ConversationFilter) (list []a
 	}
 	return list, next, nil
 }
-
-// clip cuts s to at most n characters.
-func clip(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
-}
-
-// since returns t as stored text, for comparisons in queries.
-func since(t time.Time) string { return app.FormatTime(t) }

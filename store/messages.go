@@ -110,7 +110,7 @@ func (tx *Tx) MarkMessageSent(ctx context.Context, id string, at time.Time, cold
 // MarkMessageFailed records that the queued message id cannot be sent, and
 // why. A message already sent stays sent.
 func (tx *Tx) MarkMessageFailed(ctx context.Context, id, reason string) (changed bool, err error) {
-	res, err := tx.ExecContext(ctx, `update messages set status = 'failed', error = ? where id = ? and status = 'queued'`, clip(reason, 1000), id)
+	res, err := tx.ExecContext(ctx, `update messages set status = 'failed', error = ? where id = ? and status = 'queued'`, app.Clip(reason, 1000), id)
 	if err != nil {
 		return false, fmt.Errorf("store: mark %s failed: %w", id, err)
 	}
@@ -244,7 +244,7 @@ type SentTo struct {
 // customer outside the 24-hour window) sent since coldFrom.
 func (db *DB) PacingSince(ctx context.Context, from, coldFrom time.Time) ([]SentTo, error) {
 	rows, err := db.query(ctx, `select chat_jid, sent_at, cold from messages
-		where direction = 'out' and (sent_at >= ? or (cold = 1 and sent_at >= ?)) order by sent_at`, since(from), since(coldFrom))
+		where direction = 'out' and (sent_at >= ? or (cold = 1 and sent_at >= ?)) order by sent_at`, app.FormatTime(from), app.FormatTime(coldFrom))
 	if err != nil {
 		return nil, fmt.Errorf("store: pacing: %w", err)
 	}
@@ -281,7 +281,7 @@ func (db *DB) EarlierQueued(ctx context.Context, m app.Message) (bool, error) {
 // SetMessageMedia records the library file an inbound message's attachment
 // was saved as, or why it could not be (reason, mediaID empty).
 func (tx *Tx) SetMessageMedia(ctx context.Context, id, mediaID, reason string) error {
-	_, err := tx.ExecContext(ctx, `update messages set media_id = ?, error = ? where id = ?`, nullString(mediaID), clip(reason, 1000), id)
+	_, err := tx.ExecContext(ctx, `update messages set media_id = ?, error = ? where id = ?`, nullString(mediaID), app.Clip(reason, 1000), id)
 	if err != nil {
 		return fmt.Errorf("store: set media of %s: %w", id, err)
 	}

@@ -19,16 +19,9 @@ func pathID(r *http.Request, prefix, what string) (string, error) {
 func pathIDOf(r *http.Request, name, prefix, what string) (string, error) {
 	id := r.PathValue(name)
 	if !app.ValidID(prefix, id) {
-		return "", app.Errorf(app.ENOTFOUND, "%s %q not found", what, truncate(id, 40))
+		return "", app.Errorf(app.ENOTFOUND, "%s %q not found", what, app.Shorten(id, 40))
 	}
 	return id, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 type meResponse struct {

@@ -191,7 +191,7 @@ var deadIDRE = regexp.MustCompile(`^m_[0-9a-f]{32}$`)
 func (s *Server) apiDeadLetters(w http.ResponseWriter, r *http.Request) error {
 	name := queue.Name(r.PathValue("queue"))
 	if !name.Valid() {
-		return app.Errorf(app.ENOTFOUND, "no queue %q; the queues are media_processing, message_sending, order_processing and webhook_delivery", truncate(string(name), 40))
+		return app.Errorf(app.ENOTFOUND, "no queue %q; the queues are media_processing, message_sending, order_processing and webhook_delivery", app.Shorten(string(name), 40))
 	}
 	limit, cursor, err := pageParams(r)
 	if err != nil {
@@ -216,7 +216,7 @@ func (s *Server) apiDeadLetters(w http.ResponseWriter, r *http.Request) error {
 func deadID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
 	if !deadIDRE.MatchString(id) {
-		return "", app.Errorf(app.ENOTFOUND, "dead letter %q not found", truncate(id, 40))
+		return "", app.Errorf(app.ENOTFOUND, "dead letter %q not found", app.Shorten(id, 40))
 	}
 	return id, nil
 }

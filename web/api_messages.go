@@ -215,7 +215,7 @@ func (s *Server) customerOf(r *http.Request) (app.Customer, error) {
 	case app.ValidPhone(pathPhone(v)):
 		return s.db.CustomerByPhone(r.Context(), pathPhone(v))
 	}
-	return app.Customer{}, app.Errorf(app.ENOTFOUND, "customer %q not found: name one by its id (cus_…) or phone number (+263…)", truncate(v, 40))
+	return app.Customer{}, app.Errorf(app.ENOTFOUND, "customer %q not found: name one by its id (cus_…) or phone number (+263…)", app.Shorten(v, 40))
 }
 
 // pathPhone reads a phone number from a path segment: ServeMux gives it

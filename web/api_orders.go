@@ -130,7 +130,7 @@ func (s *Server) order(r *http.Request) (app.Order, error) {
 	if strings.HasPrefix(strings.ToUpper(ref), "SB-") && len(ref) <= 20 {
 		return s.db.OrderByNumber(r.Context(), strings.ToUpper(ref))
 	}
-	return app.Order{}, app.Errorf(app.ENOTFOUND, "order %q not found", truncate(ref, 40))
+	return app.Order{}, app.Errorf(app.ENOTFOUND, "order %q not found", app.Shorten(ref, 40))
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {

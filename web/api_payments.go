@@ -40,7 +40,7 @@ func paymentOrder(r *http.Request) (string, error) {
 	if app.ValidID(app.PrefixOrder, ref) || (strings.HasPrefix(strings.ToUpper(ref), "SB-") && len(ref) <= 20) {
 		return ref, nil
 	}
-	return "", app.Errorf(app.ENOTFOUND, "order %q not found", truncate(ref, 40))
+	return "", app.Errorf(app.ENOTFOUND, "order %q not found", app.Shorten(ref, 40))
 }
 
 func (s *Server) apiOrderPayments(w http.ResponseWriter, r *http.Request) error {

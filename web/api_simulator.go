@@ -225,7 +225,7 @@ func (s *Server) apiSimulatorInbox(w http.ResponseWriter, r *http.Request) error
 	}
 	phone := pathPhone(r.PathValue("phone"))
 	if !app.ValidPhone(phone) || !isSimCustomer(sim, phone) {
-		return app.Errorf(app.ENOTFOUND, "no test customer %q: add one with POST /api/simulator/customers", truncate(phone, 40))
+		return app.Errorf(app.ENOTFOUND, "no test customer %q: add one with POST /api/simulator/customers", app.Shorten(phone, 40))
 	}
 	ids := map[string]string{} // WhatsApp id → the shop's message id
 	if c, err := s.db.CustomerByPhone(r.Context(), phone); err == nil {

@@ -147,7 +147,7 @@ func (s *Server) apiTemplateVersion(w http.ResponseWriter, r *http.Request) erro
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 {
-		return app.Errorf(app.ENOTFOUND, "template %s has no version %q", id, truncate(r.PathValue("n"), 20))
+		return app.Errorf(app.ENOTFOUND, "template %s has no version %q", id, app.Shorten(r.PathValue("n"), 20))
 	}
 	t, err := s.db.TemplateVersion(r.Context(), id, n)
 	if err != nil {

@@ -50,7 +50,7 @@ func (s *Server) pageKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 			}, "Revoke API key "+k.Name+"?")
 		}
 	}
-	return app.Errorf(app.ENOTFOUND, "API key %q not found", truncate(id, 40))
+	return app.Errorf(app.ENOTFOUND, "API key %q not found", app.Shorten(id, 40))
 }
 
 func (s *Server) pageDeadDiscard(w http.ResponseWriter, r *http.Request) error {

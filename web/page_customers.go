@@ -23,7 +23,7 @@ const (
 
 func (s *Server) pageCustomers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.CustomerFilter{Search: truncate(strings.TrimSpace(q.Get("q")), 100), Limit: customerListSize}
+	f := store.CustomerFilter{Search: app.Shorten(strings.TrimSpace(q.Get("q")), 100), Limit: customerListSize}
 	if c := q.Get("cursor"); app.ValidID(app.PrefixCustomer, c) {
 		f.Cursor = c
 	}

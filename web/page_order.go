@@ -76,7 +76,7 @@ func (s *Server) orderByRef(ctx context.Context, ref string) (app.Order, error) 
 	if strings.HasPrefix(strings.ToUpper(ref), "SB-") && len(ref) <= 20 {
 		return s.db.OrderByNumber(ctx, strings.ToUpper(ref))
 	}
-	return app.Order{}, app.Errorf(app.ENOTFOUND, "order %q not found", truncate(ref, 40))
+	return app.Order{}, app.Errorf(app.ENOTFOUND, "order %q not found", app.Shorten(ref, 40))
 }
 
 // orderView reads what an order's page shows of o. df is the delivery

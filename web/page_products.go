@@ -32,8 +32,8 @@ type productQuery struct {
 func parseProductQuery(r *http.Request) productQuery {
 	q := r.URL.Query()
 	pq := productQuery{filter: store.ProductFilter{Limit: productPageSize}}
-	pq.form.Search = truncate(q.Get("q"), 100)
-	pq.form.Category = truncate(q.Get("category"), 100)
+	pq.form.Search = app.Shorten(q.Get("q"), 100)
+	pq.form.Category = app.Shorten(q.Get("category"), 100)
 	pq.filter.Search, pq.filter.Category = pq.form.Search, pq.form.Category
 	yes, no := true, false
 	switch q.Get("active") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"smartbot/app"
 	"smartbot/queue"
 	"smartbot/web/ui"
 )
@@ -34,7 +35,7 @@ func (s *Server) deadRows(ctx context.Context) ([]ui.DeadRow, error) {
 		}
 		for _, d := range dead {
 			rows = append(rows, ui.DeadRow{ID: d.ID, Queue: queueLabel(string(d.Queue)), Attempts: d.Attempts, Error: sentence(d.Error),
-				FailedAt: displayTime(ctx, d.FailedAt), Body: truncate(string(d.Body), 200)})
+				FailedAt: displayTime(ctx, d.FailedAt), Body: app.Shorten(string(d.Body), 200)})
 		}
 	}
 	return rows, nil

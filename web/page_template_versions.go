@@ -71,7 +71,7 @@ func (s *Server) templateAndVersion(r *http.Request) (app.Template, int, error) 
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 || n > t.Version {
-		return t, 0, app.Errorf(app.ENOTFOUND, "this template has no version %q", truncate(r.PathValue("n"), 20))
+		return t, 0, app.Errorf(app.ENOTFOUND, "this template has no version %q", app.Shorten(r.PathValue("n"), 20))
 	}
 	return t, n, nil
 }
@@ -84,7 +84,7 @@ func (s *Server) pageTemplateVersion(w http.ResponseWriter, r *http.Request) err
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 {
-		return app.Errorf(app.ENOTFOUND, "this template has no version %q", truncate(r.PathValue("n"), 20))
+		return app.Errorf(app.ENOTFOUND, "this template has no version %q", app.Shorten(r.PathValue("n"), 20))
 	}
 	v, err := s.db.TemplateVersion(r.Context(), cur.ID, n)
 	if err != nil {

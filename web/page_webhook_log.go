@@ -43,7 +43,7 @@ func (s *Server) webhookLog(ctx context.Context, id string, q url.Values, canOpe
 		out.EventID = e
 		f.EventID = e
 		if !app.ValidID(app.PrefixEvent, e) {
-			out.Empty = "“" + truncate(e, 40) + "” is not an event id: they look like evt_…."
+			out.Empty = "“" + app.Shorten(e, 40) + "” is not an event id: they look like evt_…."
 			return out, nil
 		}
 	}

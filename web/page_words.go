@@ -30,7 +30,7 @@ var orderStatusWords = map[string]string{
 // "Order SB-000123 confirmed". An event whose data cannot be read still
 // gets a sentence from its type.
 func eventSentence(e app.Event) string {
-	quote := func(s string) string { return "“" + truncate(s, 80) + "”" }
+	quote := func(s string) string { return "“" + app.Shorten(s, 80) + "”" }
 	switch e.Type {
 	case app.MessageReceived:
 		var d app.MessageReceivedData

@@ -320,7 +320,7 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request, mux *http.S
 		s.writeError(w, r, &app.Error{Code: errMethod, Message: r.Method + " is not allowed here"})
 		return
 	}
-	s.writeError(w, r, app.Errorf(app.ENOTFOUND, "no such API endpoint: %s %s", r.Method, truncate(r.URL.Path, 200)))
+	s.writeError(w, r, app.Errorf(app.ENOTFOUND, "no such API endpoint: %s %s", r.Method, app.Shorten(r.URL.Path, 200)))
 }
 
 func isDatastar(r *http.Request) bool { return r.Header.Get("Datastar-Request") == "true" }

@@ -169,7 +169,7 @@ func readHeader(header []string) (map[string]int, []app.FieldError) {
 		case name == "":
 			errs = append(errs, app.FieldError{Field: "line 1", Message: fmt.Sprintf("column %d has no name; the columns are %s", i+1, known)})
 		case !isColumn(name):
-			errs = append(errs, app.FieldError{Field: "line 1", Message: fmt.Sprintf("column %q is not known; the columns are %s", clip(name, 40), known)})
+			errs = append(errs, app.FieldError{Field: "line 1", Message: fmt.Sprintf("column %q is not known; the columns are %s", app.Shorten(name, 40), known)})
 		case dup:
 			errs = append(errs, app.FieldError{Field: "line 1", Message: fmt.Sprintf("column %q appears twice", name)})
 		default:
@@ -218,14 +218,14 @@ func parseRow(line int, record []string, index map[string]int, width int) (impor
 	if v, _ := cell("price"); strings.TrimSpace(v) == "" {
 		errs = append(errs, app.FieldError{Field: at("price"), Message: "is required, in minor units (1250 for 12.50)"})
 	} else if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
-		errs = append(errs, app.FieldError{Field: at("price"), Message: fmt.Sprintf("%q is not a whole number of minor units (1250 for 12.50)", clip(v, 20))})
+		errs = append(errs, app.FieldError{Field: at("price"), Message: fmt.Sprintf("%q is not a whole number of minor units (1250 for 12.50)", app.Shorten(v, 20))})
 	} else {
 		p.Price = n
 	}
 	if v, ok := cell("stock"); ok && strings.TrimSpace(v) != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
-			errs = append(errs, app.FieldError{Field: at("stock"), Message: fmt.Sprintf("%q is not a whole number; leave it empty when stock is not tracked", clip(v, 20))})
+			errs = append(errs, app.FieldError{Field: at("stock"), Message: fmt.Sprintf("%q is not a whole number; leave it empty when stock is not tracked", app.Shorten(v, 20))})
 		} else {
 			p.Stock = &n
 		}
@@ -237,7 +237,7 @@ func parseRow(line int, record []string, index map[string]int, width int) (impor
 		case "false", "no", "0":
 			p.Active = false
 		default:
-			errs = append(errs, app.FieldError{Field: at("active"), Message: fmt.Sprintf("%q is not true or false", clip(v, 20))})
+			errs = append(errs, app.FieldError{Field: at("active"), Message: fmt.Sprintf("%q is not true or false", app.Shorten(v, 20))})
 		}
 	}
 	for _, fe := range p.Validate() {
@@ -289,15 +289,4 @@ func csvSyntaxField(err error) app.FieldError {
 		return app.FieldError{Field: fmt.Sprintf("line %d", pe.Line), Message: msg}
 	}
 	return app.FieldError{Field: "file", Message: "could not be read: " + err.Error()}
-}
-
-// clip cuts s to at most n characters for a message.
-func clip(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i] + "…"
-		}
-		n--
-	}
-	return s
 }

@@ -110,7 +110,7 @@ func (s *Service) failed(ctx context.Context, l *store.WebhookLog) (off bool, er
 		off = true
 		l.NextRetryAt = nil
 		return tx.DisableWebhook(ctx, l.WebhookID,
-			fmt.Sprintf("every delivery failed for 5 days, since %s; the last: %s", app.FormatTime(since), truncate(l.Error, 200)))
+			fmt.Sprintf("every delivery failed for 5 days, since %s; the last: %s", app.FormatTime(since), app.Shorten(l.Error, 200)))
 	})
 	return off, err
 }
@@ -173,7 +173,7 @@ func (s *Service) post(ctx context.Context, w app.Webhook, eventID string, body 
 		l.Outcome = store.WebhookDelivered
 	case status >= 300 && status < 400:
 		l.Error = fmt.Sprintf("answered %d, a redirect to %q: redirects are not followed; save the final URL instead",
-			status, truncate(res.Header.Get("Location"), 200))
+			status, app.Shorten(res.Header.Get("Location"), 200))
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
 		l.Error = fmt.Sprintf("answered %d", status)
 		if d, ok := retryAfter(res.Header.Get("Retry-After"), now); ok {
@@ -195,7 +195,7 @@ func describe(err error, timeout time.Duration) string {
 	if errors.As(err, &ue) && ue.Unwrap() != nil {
 		err = ue.Unwrap() // drop `Post "url":`, the log row has the URL's webhook
 	}
-	return truncate(err.Error(), 500)
+	return app.Shorten(err.Error(), 500)
 }
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date.
@@ -222,7 +222,7 @@ func flatten(h http.Header) map[string]string {
 		if len(out) == 30 {
 			break
 		}
-		out[k] = truncate(strings.Join(v, ", "), 500)
+		out[k] = app.Shorten(strings.Join(v, ", "), 500)
 	}
 	return out
 }

@@ -48,7 +48,7 @@ func validEvents(events []app.EventType) ([]app.EventType, error) {
 			return nil, app.Invalid(app.FieldError{Field: "events", Message: `"*" stands for every type and comes alone`})
 		}
 		if e != app.AllEvents && !e.Valid() {
-			return nil, app.Invalid(app.FieldError{Field: "events", Message: fmt.Sprintf("%q is not an event type", truncate(string(e), 40))})
+			return nil, app.Invalid(app.FieldError{Field: "events", Message: fmt.Sprintf("%q is not an event type", app.Shorten(string(e), 40))})
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
@@ -62,13 +62,6 @@ func validDescription(d string) error {
 		return app.Invalid(app.FieldError{Field: "description", Message: "is longer than 500 characters"})
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // Create makes an endpoint with a fresh secret, which the returned webhook
