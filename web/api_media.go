@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"strconv"
@@ -80,42 +82,10 @@ func (s *Server) apiUploadMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return app.Errorf(errMalformed, "Send the file as multipart/form-data, in a field named file.")
 	}
-	var up *media.Upload
+	up, in, err := s.readUpload(r.Context(), mr)
 	defer func() { up.Discard() }()
-	var in media.NewMedia
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return uploadError(err)
-		}
-		switch part.FormName() {
-		case "file":
-			if up != nil {
-				return app.Invalid(app.FieldError{Field: "file", Message: "send one file per upload"})
-			}
-			up, err = s.media.Receive(r.Context(), part, part.FileName())
-			if err != nil {
-				return uploadError(err)
-			}
-		case "alt":
-			if in.Alt, err = formValue(part, "alt", 2000); err != nil {
-				return err
-			}
-		case "product_id":
-			if in.ProductID, err = formValue(part, "product_id", 64); err != nil {
-				return err
-			}
-			if in.ProductID != "" && !app.ValidID(app.PrefixProduct, in.ProductID) {
-				return app.Invalid(app.FieldError{Field: "product_id", Message: "is not a product id (prd_…)"})
-			}
-		default:
-			if _, err := io.Copy(io.Discard, io.LimitReader(part, uploadFormSlack)); err != nil {
-				return uploadError(err)
-			}
-		}
+	if err != nil {
+		return err
 	}
 	if up == nil {
 		return app.Invalid(app.FieldError{Field: "file", Message: "is required: the picture, video, audio or PDF to upload"})
@@ -126,6 +96,52 @@ func (s *Server) apiUploadMedia(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/api/media/"+m.ID)
 	return s.writeMedia(w, r, http.StatusAccepted, m)
+}
+
+// readUpload reads a multipart upload: one file, streamed through the
+// media service's checks as it arrives, and the small fields beside it
+// (alt, product_id). A file field left empty (a form's input with nothing
+// chosen) is no file. The caller discards the upload it did not keep;
+// a nil upload means none was sent.
+func (s *Server) readUpload(ctx context.Context, mr *multipart.Reader) (*media.Upload, media.NewMedia, error) {
+	var up *media.Upload
+	var in media.NewMedia
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return up, in, nil
+		}
+		if err != nil {
+			return up, in, uploadError(err)
+		}
+		switch part.FormName() {
+		case "file":
+			if part.FileName() == "" {
+				continue
+			}
+			if up != nil {
+				return up, in, app.Invalid(app.FieldError{Field: "file", Message: "send one file per upload"})
+			}
+			if up, err = s.media.Receive(ctx, part, part.FileName()); err != nil {
+				return up, in, uploadError(err)
+			}
+		case "alt":
+			if in.Alt, err = formValue(part, "alt", 2000); err != nil {
+				return up, in, err
+			}
+		case "product_id":
+			if in.ProductID, err = formValue(part, "product_id", 64); err != nil {
+				return up, in, err
+			}
+			if in.ProductID != "" && !app.ValidID(app.PrefixProduct, in.ProductID) {
+				return up, in, app.Invalid(app.FieldError{Field: "product_id", Message: "is not a product id (prd_…)"})
+			}
+		default:
+			if _, err := io.Copy(io.Discard, io.LimitReader(part, uploadFormSlack)); err != nil {
+				return up, in, uploadError(err)
+			}
+		}
+	}
 }
 
 // uploadError turns a failure to read an upload into what its sender can

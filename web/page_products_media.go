@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/a-h/templ"
 
 	"smartbot/app"
-	"smartbot/app/media"
 	"smartbot/store"
 	"smartbot/web/ui"
 )
@@ -127,32 +125,14 @@ func (s *Server) receivePicture(r *http.Request, productID string) (app.Media, e
 	if err != nil {
 		return app.Media{}, app.Invalid(app.FieldError{Field: "file", Message: "choose a picture to upload"})
 	}
-	var up *media.Upload
+	up, in, err := s.readUpload(r.Context(), mr)
 	defer func() { up.Discard() }()
-	var in media.NewMedia
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return app.Media{}, uploadError(err)
-		}
-		switch {
-		case part.FormName() == "file" && part.FileName() != "" && up == nil:
-			if up, err = s.media.Receive(r.Context(), part, part.FileName()); err != nil {
-				return app.Media{}, uploadError(err)
-			}
-		case part.FormName() == "alt":
-			if in.Alt, err = formValue(part, "alt", 2000); err != nil {
-				return app.Media{}, err
-			}
-		default:
-			if _, err := io.Copy(io.Discard, io.LimitReader(part, uploadFormSlack)); err != nil {
-				return app.Media{}, uploadError(err)
-			}
-		}
+	if err != nil {
+		return app.Media{}, err
 	}
+	// The picture goes on this product through the catalog, which tells
+	// of it with product_updated; not through the form's product_id.
+	in.ProductID = ""
 	if up == nil {
 		return app.Media{}, app.Invalid(app.FieldError{Field: "file", Message: "choose a picture to upload"})
 	}
