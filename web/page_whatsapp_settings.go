@@ -80,10 +80,11 @@ func (s *Server) postWhatsAppSettings(w http.ResponseWriter, r *http.Request) er
 		}
 		l := layout(r, "WhatsApp settings", "settings")
 		l.Error = sentence(app.ErrorMessage(err))
-		page := pacingPage(l, transport, p)
-		for _, name := range []string{"chat_gap", "chat_jitter", "typing_max", "breaker_pause", "per_minute", "cold_daily_cap", "breaker_errors"} {
-			setTyped(&page, name, r.PostFormValue(name))
-		}
+		// The form again, with what the owner typed.
+		v := r.PostFormValue
+		page := ui.WhatsAppSettingsPage{Layout: l, Transport: transport,
+			ChatGap: v("chat_gap"), ChatJitter: v("chat_jitter"), TypingMax: v("typing_max"), BreakerPause: v("breaker_pause"),
+			PerMinute: v("per_minute"), ColdDailyCap: v("cold_daily_cap"), BreakerErrors: v("breaker_errors")}
 		return render(w, r, http.StatusUnprocessableEntity, ui.WhatsAppSettings(page))
 	}
 	if err := s.messaging.Choose(r.Context(), transport); err != nil {
@@ -102,24 +103,4 @@ var pacingLabels = map[string]string{
 	"per_minute": "Messages a minute", "typing_max": "The typing time", "typing_min": "The typing time",
 	"cold_daily_cap": "Messages a day to customers who have not written", "breaker_errors": "Send errors in a row",
 	"breaker_pause": "The pause",
-}
-
-// setTyped puts back what the owner typed into a refused form's field.
-func setTyped(p *ui.WhatsAppSettingsPage, name, v string) {
-	switch name {
-	case "chat_gap":
-		p.ChatGap = v
-	case "chat_jitter":
-		p.ChatJitter = v
-	case "typing_max":
-		p.TypingMax = v
-	case "breaker_pause":
-		p.BreakerPause = v
-	case "per_minute":
-		p.PerMinute = v
-	case "cold_daily_cap":
-		p.ColdDailyCap = v
-	case "breaker_errors":
-		p.BreakerErrors = v
-	}
 }
