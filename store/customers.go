@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -249,15 +250,36 @@ func (db *DB) Conversations(ctx context.Context, f ConversationFilter) (list []a
 		list, lastIDs = list[:limit], lastIDs[:limit]
 		next = list[limit-1].Customer.ID
 	}
+	last, err := db.messagesByID(ctx, lastIDs)
+	if err != nil {
+		return nil, "", err
+	}
 	for i, id := range lastIDs {
-		if id == "" {
-			continue
+		if m, ok := last[id]; ok {
+			list[i].Last = &m
 		}
-		m, err := db.Message(ctx, id)
-		if err != nil {
-			return nil, "", err
-		}
-		list[i].Last = &m
 	}
 	return list, next, nil
+}
+
+// messagesByID reads the messages ids, in one query.
+func (db *DB) messagesByID(ctx context.Context, ids []string) (map[string]app.Message, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `select `+messageColumns+messageFrom+` where m.id in (select value from json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]app.Message, len(ids))
+	for rows.Next() {
+		m, err := scanMessage(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("store: messages: %w", err)
+		}
+		out[m.ID] = m
+	}
+	return out, rows.Err()
 }
