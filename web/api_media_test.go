@@ -208,6 +208,11 @@ func TestMediaInUseIsDeletedOnlyWithForceWhichTakesItOffTheProduct(t *testing.T)
 	op := ts.keys[app.RoleOperator]
 	p := ts.createProduct(op, `{"name":"Rooibos tea","price":1250,"currency":"ZAR"}`)
 	m := ts.upload(op, "tea.png", mediatest.PNG(300, 200), map[string]string{"product_id": p.ID})
+	// Put on the product through the catalog: the change is told like any
+	// other change of the product.
+	if n := countEvents(t, ts, "product_updated"); n != 2 {
+		t.Errorf("%d product_updated events after creating the product and uploading its picture, want 2", n)
+	}
 	if len(m.UsedBy) != 1 || m.UsedBy[0] != (app.MediaUse{Type: "product", ID: p.ID, Name: "Rooibos tea"}) {
 		t.Errorf("the upload's record is used by %+v, want the product", m.UsedBy)
 	}
@@ -335,6 +340,11 @@ func TestAProductsPicturesAreAttachedOrderedMadePrimaryAndDetached(t *testing.T)
 	body, ct := multipartBody(t, "menu.pdf", mediatest.PDF(), map[string]string{"product_id": p.ID})
 	if res, b := ts.do(req{method: http.MethodPost, path: "/api/media/upload", body: body, contentType: ct, key: op}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("a PDF uploaded onto a product: %d %s, want 422", res.StatusCode, b)
+	}
+	body, ct = multipartBody(t, "tea.png", mediatest.PNG(40, 30), map[string]string{"product_id": app.NewID(app.PrefixProduct)})
+	if res, b := ts.do(req{method: http.MethodPost, path: "/api/media/upload", body: body, contentType: ct, key: op}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!slices.Contains(fieldsOf(t, res, b), "product_id") {
+		t.Errorf("a picture uploaded onto a product that is not there: %d %s, want 422 naming product_id", res.StatusCode, b)
 	}
 	base := "/api/products/" + p.ID + "/media"
 	change := func(method, path, body string, want int) {

@@ -24,6 +24,7 @@ import (
 
 	"smartbot/app"
 	"smartbot/app/auth"
+	"smartbot/app/catalog"
 	"smartbot/app/commerce"
 	"smartbot/app/event"
 	"smartbot/app/media"
@@ -93,11 +94,12 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	medias := media.New(media.Options{DB: db, Queues: qs, Files: files})
 	// Tests wait on processed for a media job to end, not on time.
 	processed := make(chan string, 64)
 	broker := event.NewBroker()
 	emitter := event.NewEmitter(qs, broker, now)
+	catalogs := catalog.New(catalog.Options{DB: db, Emitter: emitter})
+	medias := media.New(media.Options{DB: db, Queues: qs, Files: files, Attach: catalogs.AttachUploadTx})
 	shop := settings.New(settings.Options{DB: db})
 	sim := simulator.New(simulator.Options{DeliveredAfter: 20 * time.Millisecond, ReadAfter: 40 * time.Millisecond,
 		Open: func(ctx context.Context, ref []byte) (io.ReadCloser, error) {
@@ -132,7 +134,7 @@ func newTestServerAt(t *testing.T, now func() time.Time) *testServer {
 		t.Fatal(err)
 	}
 	runner.Start()
-	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Media: medias, Settings: shop,
+	srv := web.New(web.Options{DB: db, Queues: qs, Runner: runner, Broker: broker, Emitter: emitter, Catalog: catalogs, Media: medias, Settings: shop,
 		Messaging: msgs, Simulator: sim, Commerce: shopSvc, Webhooks: hooks, Version: "test", Now: now})
 	hs := httptest.NewServer(srv)
 	ts := &testServer{t: t, db: db, queues: qs, runner: runner, emitter: emitter, media: medias, messaging: msgs, sim: sim, commerce: shopSvc, webhooks: hooks, processed: processed, server: srv, url: hs.URL,

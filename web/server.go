@@ -146,7 +146,7 @@ func New(opts Options) *Server {
 		if err != nil {
 			panic("web: no media service given, and its files cannot be kept: " + err.Error())
 		}
-		opts.Media = media.New(media.Options{DB: opts.DB, Queues: opts.Queues, Files: files})
+		opts.Media = media.New(media.Options{DB: opts.DB, Queues: opts.Queues, Files: files, Attach: opts.Catalog.AttachUploadTx})
 	}
 	if opts.Webhooks == nil {
 		opts.Webhooks = webhook.New(webhook.Options{DB: opts.DB, Queues: opts.Queues, Version: opts.Version, Now: opts.Now})

@@ -107,6 +107,14 @@ func (s *Service) AttachMediaTx(ctx context.Context, tx *store.Tx, productID, me
 	return s.mediaChanged(ctx, tx, productID, tx.AttachProductMedia(ctx, productID, mediaID, role))
 }
 
+// AttachUploadTx is media.Options.Attach: a new upload put on a product
+// (its primary picture when it has none, else the end of its gallery),
+// told with product_updated.
+func (s *Service) AttachUploadTx(ctx context.Context, tx *store.Tx, productID, mediaID string) error {
+	_, err := s.AttachMediaTx(ctx, tx, productID, mediaID, "")
+	return err
+}
+
 // DetachMedia takes media mediaID off product productID; the file stays in
 // the media library. It emits product_updated.
 func (s *Service) DetachMedia(ctx context.Context, productID, mediaID string) (app.Product, error) {

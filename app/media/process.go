@@ -103,8 +103,8 @@ func variantSizes(v *Variants) map[string]app.MediaVariant {
 
 // attach puts media id on product productID: as its primary picture when
 // it has none yet, else at the end of its gallery.
-func (s *Service) attach(ctx context.Context, tx *store.Tx, productID, id string) error {
-	err := tx.AttachProductMedia(ctx, productID, id, "")
+func (s *Service) attachTo(ctx context.Context, tx *store.Tx, productID, id string) error {
+	err := s.attach(ctx, tx, productID, id)
 	if app.ErrorCode(err) == app.ENOTFOUND {
 		return app.Invalid(app.FieldError{Field: "product_id", Message: "is not a product of this shop"})
 	}

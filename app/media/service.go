@@ -47,6 +47,11 @@ type Options struct {
 	Limits Limits
 	// Grace is how long an unused file is kept; 0 means DefaultGrace.
 	Grace time.Duration
+	// Attach puts a new upload on a product (NewMedia.ProductID) inside
+	// the upload's transaction. Give it the catalog's, so that the change
+	// is told with product_updated like any other change of a product;
+	// nil writes the link in the store directly, with no event.
+	Attach func(ctx context.Context, tx *store.Tx, productID, mediaID string) error
 	// MaxAttempts is the media_processing queue's attempts: the last one
 	// that fails marks the record failed instead of leaving it processing.
 	// 0 means the queue's default.
@@ -61,6 +66,7 @@ type Service struct {
 	limits      Limits
 	grace       time.Duration
 	maxAttempts int
+	attach      func(ctx context.Context, tx *store.Tx, productID, mediaID string) error
 	// crashAt, set only by the crash test, runs at each step of Process.
 	crashAt func(step string)
 }
@@ -68,7 +74,12 @@ type Service struct {
 // New returns the media service.
 func New(opts Options) *Service {
 	s := &Service{db: opts.DB, queues: opts.Queues, files: opts.Files, limits: opts.Limits,
-		grace: opts.Grace, maxAttempts: opts.MaxAttempts}
+		grace: opts.Grace, maxAttempts: opts.MaxAttempts, attach: opts.Attach}
+	if s.attach == nil {
+		s.attach = func(ctx context.Context, tx *store.Tx, productID, mediaID string) error {
+			return tx.AttachProductMedia(ctx, productID, mediaID, "")
+		}
+	}
 	if s.limits == nil {
 		s.limits = DefaultLimits
 	}
@@ -379,7 +390,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *store.Tx, u *Upload, in NewM
 		return m, err
 	}
 	if in.ProductID != "" {
-		if err := s.attach(ctx, tx, in.ProductID, m.ID); err != nil {
+		if err := s.attachTo(ctx, tx, in.ProductID, m.ID); err != nil {
 			return m, err
 		}
 	}

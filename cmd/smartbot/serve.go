@@ -127,7 +127,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cannot keep media files in %s: %w", filepath.Join(cfg.dataDir, "media"), err)
 	}
-	medias := media.New(media.Options{DB: db, Queues: queues, Files: files, Limits: cfg.mediaLimits})
+	medias := media.New(media.Options{DB: db, Queues: queues, Files: files, Limits: cfg.mediaLimits, Attach: catalogs.AttachUploadTx})
 	wa, sim, err := transports(db, medias, log)
 	if err != nil {
 		return err
